@@ -1,0 +1,55 @@
+# The two commands a new user runs: `make up` (the whole system) and `make test` (the suite).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+WEB_URL := http://127.0.0.1:8000
+
+.PHONY: help venv services services-stop status up down test lint format migrate logs
+
+help:
+	@echo "make up      run the whole system locally (services, migrations, every process)"
+	@echo "make down    stop everything that make up started"
+	@echo "make test    run the whole test suite against real PostgreSQL, Redis and Kafka"
+	@echo "make status  show the services and the system's processes"
+	@echo "make logs    follow the processes' log"
+	@echo "make lint    ruff check and format check"
+
+venv:
+	@ops/venv.sh
+
+services: venv
+	@ops/services.sh start
+
+services-stop:
+	@ops/services.sh stop
+
+migrate: services
+	@$(MANAGE) migrate --noinput
+
+up: services
+	@ops/system.sh start
+
+down:
+	@ops/system.sh stop
+	@ops/services.sh stop
+
+status:
+	@ops/services.sh status || true
+	@ops/system.sh status || true
+
+logs:
+	@tail -F var/log/system.log
+
+lint: venv
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/ruff format --check .
+
+format: venv
+	@$(VENV)/bin/ruff format .
+	@$(VENV)/bin/ruff check --fix .
+
+test: services
+	@$(VENV)/bin/ruff check .
+	@$(VENV)/bin/pytest
