@@ -54,6 +54,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "outbox.tracing.TraceparentMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -134,6 +135,18 @@ KAFKA_RETENTION_MS = env.int("KAFKA_RETENTION_MS", default=7 * 24 * 3600 * 1000)
 # Prepended to every topic name; empty in production, unique per test run in tests.
 KAFKA_TOPIC_PREFIX = env.str("KAFKA_TOPIC_PREFIX", default="")
 
+# --- Outbox relay and consumers -----------------------------------------------------------------
+# Rows are leased to relays by shard; change only with an empty outbox (it moves keys).
+OUTBOX_SHARDS = env.int("OUTBOX_SHARDS", default=16)
+OUTBOX_BATCH_SIZE = env.int("OUTBOX_BATCH_SIZE", default=1000)
+OUTBOX_POLL_SECONDS = env.float("OUTBOX_POLL_SECONDS", default=1.0)
+OUTBOX_FLUSH_TIMEOUT_SECONDS = env.float("OUTBOX_FLUSH_TIMEOUT_SECONDS", default=35.0)
+OUTBOX_RETENTION_HOURS = env.int("OUTBOX_RETENTION_HOURS", default=72)
+CONSUMER_MAX_ATTEMPTS = env.int("CONSUMER_MAX_ATTEMPTS", default=5)
+CONSUMER_BACKOFF_SECONDS = env.float("CONSUMER_BACKOFF_SECONDS", default=0.5)
+CONSUMER_SESSION_TIMEOUT_MS = env.int("CONSUMER_SESSION_TIMEOUT_MS", default=10_000)
+METRICS_BIND_ADDRESS = env.str("METRICS_BIND_ADDRESS", default="127.0.0.1")
+
 # --- Celery (Redis broker) --------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="redis://127.0.0.1:6379/1")
@@ -145,7 +158,9 @@ CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "outbox-purge-sent": {"task": "outbox.purge_sent", "schedule": 3600.0},
+}
 
 # --- Production hardening (what `manage.py check --deploy` asks for) -------------------------
 if not DEBUG:

@@ -1,0 +1,6 @@
+from analytics.handlers import GROUP
+from outbox.management.consume import ConsumeCommand
+
+
+class Command(ConsumeCommand):
+    group = GROUP

@@ -1,0 +1,361 @@
+"""The shared consumer runtime: decode, validate, dedupe, retry, dead-letter, commit.
+
+Each app names a group and its handlers (``ConsumerGroup``); ``ConsumerRunner`` does the rest.
+
+Effectively-once: a handler runs inside a database transaction that also inserts the event
+id into the group's inbox (``ProcessedEvent``); an id already there is skipped. The Kafka
+offset is committed only after that transaction committed, so a crash anywhere redelivers,
+and a redelivery changes nothing.
+
+Three kinds of failure:
+- invalid message (undecodable, unknown type, off-contract): dead-lettered at once;
+- transient (the database unreachable, or a handler raising ``RetryLater``): retried with
+  backoff for as long as it lasts, offset not committed;
+- anything else is taken as a bug: retried ``CONSUMER_MAX_ATTEMPTS`` times with exponential
+  backoff, then dead-lettered with the error and a traceback summary in its headers.
+The consumer keeps going in every case.
+"""
+
+import logging
+import threading
+import time
+import traceback
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, connection, transaction
+from django.utils import timezone
+from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer
+from kafka.consumer.fetcher import ConsumerRecord
+from kafka.errors import KafkaError
+from kafka.structs import OffsetAndMetadata, TopicPartition
+
+from outbox.events import Event, event_type_of
+from outbox.kafka import kafka_consumer, kafka_producer
+from outbox.metrics import CONSUMED, CONSUMER_HANDLE_SECONDS, CONSUMER_LAG
+from outbox.models import DeadLetter, ProcessedEvent
+from outbox.topics import dead_letter_topic_name, topic_name
+from outbox.tracing import trace_context
+from outbox.wire import H_ID, H_TYPE, InvalidMessage, ReceivedEvent, decode, header_map
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[ReceivedEvent], None]
+
+DLQ_PREFIX = "dlq_"
+INBOX_SQL = (
+    f'INSERT INTO {ProcessedEvent._meta.db_table} ("group", event_id, processed_at) '  # noqa: S608
+    "VALUES (%s, %s, now()) ON CONFLICT DO NOTHING RETURNING id"
+)
+
+
+class RetryLater(Exception):
+    """Raised by a handler for a failure that will pass (a mail server down): retry, never
+    dead-letter."""
+
+
+class _Stopped(Exception):
+    """Stop was asked for while an event was still unfinished: leave its offset uncommitted."""
+
+
+@dataclass(frozen=True)
+class ConsumerGroup:
+    """A consumer group and the handler of each event type it reacts to."""
+
+    name: str
+    handlers: dict[type[Event], Handler]
+
+    @property
+    def group_id(self) -> str:
+        return f"{settings.KAFKA_TOPIC_PREFIX}{self.name}"
+
+    @property
+    def topics(self) -> list[str]:
+        return sorted({topic_name(contract.topic) for contract in self.handlers})
+
+
+class _CommitOnRevoke(ConsumerRebalanceListener):
+    def __init__(self, runner: "ConsumerRunner") -> None:
+        self.runner = runner
+
+    def on_partitions_revoked(self, revoked: set[TopicPartition]) -> None:
+        self.runner.commit(only=revoked)
+
+    def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        logger.info(
+            "consumer.partitions_assigned group=%s partitions=%s",
+            self.runner.group.name,
+            ",".join(f"{tp.topic}:{tp.partition}" for tp in sorted(assigned)),
+        )
+
+
+class ConsumerRunner:
+    def __init__(
+        self,
+        group: ConsumerGroup,
+        *,
+        max_attempts: int | None = None,
+        backoff_seconds: float | None = None,
+        consumer_config: dict[str, Any] | None = None,
+    ) -> None:
+        self.group = group
+        self.max_attempts = max_attempts or settings.CONSUMER_MAX_ATTEMPTS
+        self.backoff_seconds = (
+            backoff_seconds if backoff_seconds is not None else settings.CONSUMER_BACKOFF_SECONDS
+        )
+        self.consumer_config = consumer_config or {}
+        self.stopping = threading.Event()
+        self.consumer: KafkaConsumer | None = None
+        self.producer: KafkaProducer | None = None
+        self.pending: dict[TopicPartition, int] = {}
+        self.handled = 0
+        self._lag_checked = 0.0
+
+    # -- the loop ---------------------------------------------------------------------------
+    def run(self) -> None:
+        session_ms = settings.CONSUMER_SESSION_TIMEOUT_MS
+        self.consumer = kafka_consumer(
+            group_id=self.group.group_id,
+            **{
+                "max_poll_records": 100,
+                "session_timeout_ms": session_ms,
+                "heartbeat_interval_ms": max(300, session_ms // 3),
+            }
+            | self.consumer_config,
+        )
+        self.consumer.subscribe(self.group.topics, listener=_CommitOnRevoke(self))
+        logger.info(
+            "consumer.started group=%s topics=%s", self.group.group_id, ",".join(self.group.topics)
+        )
+        try:
+            while not self.stopping.is_set():
+                batches = self.consumer.poll(timeout_ms=500)
+                try:
+                    for records in batches.values():
+                        for record in records:
+                            if self.stopping.is_set():
+                                raise _Stopped
+                            self.handle_record(record)
+                            tp = TopicPartition(record.topic, record.partition)
+                            self.pending[tp] = record.offset + 1
+                except _Stopped:
+                    pass
+                finally:
+                    self.commit()
+                self._report_lag()
+        finally:
+            self.close()
+        logger.info("consumer.stopped group=%s handled=%d", self.group.group_id, self.handled)
+
+    def stop(self) -> None:
+        self.stopping.set()
+
+    def close(self) -> None:
+        if self.consumer is not None:
+            self.consumer.close(autocommit=False)
+            self.consumer = None
+        if self.producer is not None:
+            self.producer.close(timeout=5)
+            self.producer = None
+
+    def commit(self, only: set[TopicPartition] | None = None) -> None:
+        """Commit the offsets of events whose effects are committed."""
+        offsets = {
+            tp: OffsetAndMetadata(offset, "", -1)
+            for tp, offset in self.pending.items()
+            if only is None or tp in only
+        }
+        if not offsets or self.consumer is None:
+            return
+        try:
+            self.consumer.commit(offsets)
+        except KafkaError as exc:
+            # Harmless: the events come again and the inbox drops them.
+            logger.warning("consumer.commit_failed group=%s error=%s", self.group.group_id, exc)
+        for tp in offsets:
+            self.pending.pop(tp, None)
+
+    # -- one event --------------------------------------------------------------------------
+    def handle_record(self, record: ConsumerRecord) -> None:
+        try:
+            received = decode(record.value, record.headers)
+        except InvalidMessage as exc:
+            self.dead_letter(record, reason=DeadLetter.Reason.INVALID, error=str(exc), attempts=1)
+            return
+        handler = self.group.handlers.get(type(received.data))
+        event_type = received.data.event_type
+        if handler is None:  # a known event this group does not react to
+            CONSUMED.labels(self.group.name, event_type, "ignored").inc()
+            return
+        attempt, transient_logged = 0, False
+        while True:
+            started = time.monotonic()
+            try:
+                applied = self._apply(received, handler)
+            except (OperationalError, InterfaceError, RetryLater) as exc:
+                if not transient_logged:
+                    logger.warning(
+                        "consumer.transient_failure group=%s event_id=%s error=%s",
+                        self.group.name,
+                        received.id,
+                        str(exc).strip(),
+                    )
+                    transient_logged = True
+                connection.close()
+                self._sleep(min(30.0, self.backoff_seconds * 2 ** min(attempt, 6)))
+                continue
+            except Exception as exc:
+                attempt += 1
+                logger.warning(
+                    "consumer.handler_failed group=%s event_id=%s type=%s attempt=%d error=%r",
+                    self.group.name,
+                    received.id,
+                    event_type,
+                    attempt,
+                    exc,
+                )
+                if attempt >= self.max_attempts:
+                    self.dead_letter(
+                        record,
+                        reason=DeadLetter.Reason.FAILED,
+                        error=f"{type(exc).__name__}: {exc}",
+                        trace="".join(traceback.format_exception(exc, limit=-8)),
+                        attempts=attempt,
+                    )
+                    return
+                self._sleep(self.backoff_seconds * 2 ** (attempt - 1))
+                continue
+            CONSUMER_HANDLE_SECONDS.labels(self.group.name).observe(time.monotonic() - started)
+            outcome = "handled" if applied else "duplicate"
+            CONSUMED.labels(self.group.name, event_type, outcome).inc()
+            self.handled += applied
+            logger.debug(
+                "consumer.event_%s group=%s event_id=%s type=%s",
+                outcome,
+                self.group.name,
+                received.id,
+                event_type,
+            )
+            return
+
+    def _apply(self, received: ReceivedEvent, handler: Handler) -> bool:
+        """Run the handler and record the event id in one transaction; False if seen."""
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute(INBOX_SQL, [self.group.name, received.id])
+                if cursor.fetchone() is None:
+                    return False
+            with trace_context(received.traceparent):
+                handler(received)
+        return True
+
+    def _sleep(self, seconds: float) -> None:
+        if self.stopping.wait(seconds):
+            raise _Stopped
+
+    # -- dead letters -----------------------------------------------------------------------
+    def dead_letter(
+        self,
+        record: ConsumerRecord,
+        *,
+        reason: str,
+        error: str,
+        attempts: int,
+        trace: str = "",
+    ) -> None:
+        """Send ``record`` to its dead-letter topic and keep a row for operators to replay.
+
+        Retried until both succeed: a dead letter that cannot be written is not committed.
+        """
+        attributes = header_map(record.headers)
+        event_id, event_type = attributes.get(H_ID, ""), attributes.get(H_TYPE, "")
+        failure = {
+            "reason": reason,
+            "error": error[:2000],
+            "traceback": trace[-4000:],
+            "original_topic": record.topic,
+            "original_partition": str(record.partition),
+            "original_offset": str(record.offset),
+            "attempts": str(attempts),
+            "group": self.group.name,
+            "failed_at": timezone.now().isoformat(),
+        }
+        headers = [(n, v) for n, v in record.headers or [] if not n.startswith(DLQ_PREFIX)]
+        headers += [(f"{DLQ_PREFIX}{name}", value.encode()) for name, value in failure.items()]
+        attempt = 0
+        while True:
+            try:
+                DeadLetter.objects.get_or_create(
+                    group=self.group.name,
+                    topic=record.topic,
+                    partition=record.partition,
+                    offset=record.offset,
+                    defaults={
+                        "event_id": event_id[:100],
+                        "event_type": event_type_of(event_type)[:100],
+                        "reason": reason,
+                        "error": error,
+                        "traceback": trace,
+                        "attempts": attempts,
+                        "key": record.key,
+                        "value": record.value,
+                        "headers": [[n, (v or b"").hex()] for n, v in record.headers or []],
+                    },
+                )
+                self._dead_letter_producer().send(
+                    dead_letter_topic_name(record.topic),
+                    key=record.key,
+                    value=record.value,
+                    headers=headers,
+                ).get(timeout=30)
+                break
+            except (KafkaError, OperationalError, InterfaceError) as exc:
+                attempt += 1
+                logger.warning(
+                    "consumer.dead_letter_failed group=%s event_id=%s error=%s",
+                    self.group.name,
+                    event_id,
+                    exc,
+                )
+                connection.close()
+                if self.producer is not None:
+                    self.producer.close(timeout=0)
+                    self.producer = None
+                self._sleep(min(30.0, self.backoff_seconds * 2 ** min(attempt, 6)))
+        CONSUMED.labels(self.group.name, event_type or "unknown", "dead_lettered").inc()
+        logger.error(
+            "consumer.dead_lettered group=%s event_id=%s type=%s reason=%s error=%s",
+            self.group.name,
+            event_id or "-",
+            event_type or "-",
+            reason,
+            error,
+        )
+
+    def _dead_letter_producer(self) -> KafkaProducer:
+        if self.producer is None:
+            self.producer = kafka_producer(client_id=f"dead-letters-{self.group.name}")
+        return self.producer
+
+    # -- lag --------------------------------------------------------------------------------
+    def _report_lag(self) -> None:
+        now = time.monotonic()
+        if self.consumer is None or now - self._lag_checked < 10:
+            return
+        self._lag_checked = now
+        assigned = self.consumer.assignment()
+        if not assigned:
+            return
+        try:
+            ends = self.consumer.end_offsets(list(assigned), timeout_ms=5000)
+        except KafkaError:
+            return
+        by_topic: dict[str, int] = {}
+        for tp, end in ends.items():
+            by_topic[tp.topic] = by_topic.get(tp.topic, 0) + max(
+                0, end - self.consumer.position(tp)
+            )
+        for topic, lag in by_topic.items():
+            CONSUMER_LAG.labels(self.group.name, topic).set(lag)

@@ -1,0 +1,99 @@
+"""Event contracts: one closed, versioned class per event type, shared by both sides.
+
+Producers build these and hand them to ``outbox.services.publish_on_commit``; consumers
+receive them validated. A payload with an unknown or missing field fails validation on
+either side. The wire format is CloudEvents 1.0 in Kafka's binary content mode: the JSON
+body is the event's data, the attributes are ``ce_*`` headers, the key is the submission id.
+"""
+
+import uuid
+from datetime import datetime
+from typing import ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from outbox.topics import Topic
+
+CLOUDEVENTS_SPEC_VERSION = "1.0"
+CONTENT_TYPE = "application/json"
+TYPE_PREFIX = "org.papers."
+
+
+class Event(BaseModel):
+    """Base of every contract. Subclasses set the class variables and declare the fields."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+
+    event_type: ClassVar[str]
+    version: ClassVar[int]
+    topic: ClassVar[Topic]
+    source: ClassVar[str]
+
+    submission_id: uuid.UUID
+
+    @property
+    def key(self) -> str:
+        """The aggregate id: the Kafka key, so one submission's events stay in order."""
+        return str(self.submission_id)
+
+    @classmethod
+    def ce_type(cls) -> str:
+        return ce_type_of(cls.event_type, cls.version)
+
+
+def ce_type_of(event_type: str, version: int) -> str:
+    """The CloudEvents ``type`` attribute: ``org.papers.<event_type>.v<version>``."""
+    return f"{TYPE_PREFIX}{event_type}.v{version}"
+
+
+def event_type_of(ce_type: str) -> str:
+    """``paper_uploaded`` from ``org.papers.paper_uploaded.v1`` (what operators filter by)."""
+    return ce_type.removeprefix(TYPE_PREFIX).rsplit(".v", 1)[0]
+
+
+class PaperUploaded(Event):
+    event_type: ClassVar[str] = "paper_uploaded"
+    version: ClassVar[int] = 1
+    topic: ClassVar[Topic] = Topic.PAPER_UPLOADED
+    source: ClassVar[str] = "/submissions"
+
+    author_id: int
+    title: str = Field(min_length=1, max_length=500)
+    content_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+    word_count: int = Field(ge=0)
+
+
+class PlagiarismChecked(Event):
+    event_type: ClassVar[str] = "plagiarism_checked"
+    version: ClassVar[int] = 1
+    topic: ClassVar[Topic] = Topic.PLAGIARISM_CHECKED
+    source: ClassVar[str] = "/plagiarism"
+
+    overall_score: float = Field(ge=0, le=1)
+    flagged: bool
+    source_count: int = Field(ge=0)
+    algorithm_version: str
+    duration_ms: int = Field(ge=0)
+
+
+class SubmissionDecided(Event):
+    event_type: ClassVar[str] = "submission_decided"
+    version: ClassVar[int] = 1
+    topic: ClassVar[Topic] = Topic.SUBMISSION_DECIDED
+    source: ClassVar[str] = "/submissions"
+
+    from_status: str
+    to_status: Literal["under_review", "accepted", "rejected", "revision_requested", "withdrawn"]
+    editor_id: int | None
+    comment: str = ""
+    decided_at: datetime
+
+
+EVENT_CLASSES: dict[str, type[Event]] = {
+    cls.ce_type(): cls for cls in (PaperUploaded, PlagiarismChecked, SubmissionDecided)
+}
+
+
+def event_class_for(ce_type: str) -> type[Event] | None:
+    """The contract for a ``ce_type`` header, or None for a type this system does not know."""
+    return EVENT_CLASSES.get(ce_type)
