@@ -8,13 +8,16 @@ those of a ``make up`` running beside them.
 import os
 import subprocess
 import sys
+import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from django.db import connection
+from kafka.structs import TopicPartition
 
 from outbox.kafka import kafka_admin
 from outbox.topic_admin import topics_ensure
@@ -105,3 +108,132 @@ def celery_worker(transactional_db) -> Iterator[str]:
             worker.kill()
             worker.wait()
     log.unlink(missing_ok=True)
+
+
+def wait_until(predicate, *, timeout: float, interval: float = 0.2, what: str = "condition"):
+    """Poll ``predicate`` until it returns something truthy; fail the test on timeout."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            pytest.fail(f"timed out after {timeout}s waiting for {what}")
+        time.sleep(interval)
+
+
+class ManagedProcess:
+    """A ``manage.py`` command run as a child process, with its output in a log file."""
+
+    def __init__(self, name: str, args: list[str], env: dict[str, str]) -> None:
+        self.name = name
+        self.log = ROOT / "var" / "log" / f"pytest-{name}-{uuid.uuid4().hex[:8]}.log"
+        self.log.parent.mkdir(parents=True, exist_ok=True)
+        with self.log.open("wb") as out:
+            self.process = subprocess.Popen(
+                [sys.executable, "manage.py", *args],
+                cwd=ROOT,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+            )
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+    def kill(self) -> None:
+        self.process.kill()
+        self.process.wait(timeout=30)
+
+    def terminate(self, timeout: float = 60) -> int:
+        self.process.terminate()
+        return self.process.wait(timeout=timeout)
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+
+@pytest.fixture
+def spawn(transactional_db, settings):
+    """Start ``manage.py`` commands as child processes sharing this test's database, topics
+    and broker; whatever is still running at the end is killed."""
+    started: list[ManagedProcess] = []
+
+    def start(name: str, *args: str, **env: str) -> ManagedProcess:
+        environment = subprocess_env(
+            KAFKA_TOPIC_PREFIX=settings.KAFKA_TOPIC_PREFIX,
+            KAFKA_BOOTSTRAP_SERVERS=",".join(settings.KAFKA_BOOTSTRAP_SERVERS),
+            LOG_LEVEL="INFO",
+            **env,
+        )
+        process = ManagedProcess(name, list(args), environment)
+        started.append(process)
+        return process
+
+    yield start
+    for process in started:
+        if process.alive():
+            process.kill()
+    for process in started:
+        process.log.unlink(missing_ok=True)
+
+
+def read_topic(topic: str, *, expected: int, timeout: float = 60) -> list:
+    """Every record of ``topic`` from the beginning, once at least ``expected`` arrived."""
+    from outbox.kafka import kafka_consumer
+
+    consumer = kafka_consumer(group_id=None)
+    try:
+        partitions = [
+            TopicPartition(topic, p)
+            for p in wait_until(
+                lambda: consumer.partitions_for_topic(topic), timeout=30, what=f"{topic} metadata"
+            )
+        ]
+        consumer.assign(partitions)
+        consumer.seek_to_beginning()
+        records: list = []
+        deadline = time.monotonic() + timeout
+        while len(records) < expected and time.monotonic() < deadline:
+            for batch in consumer.poll(timeout_ms=500).values():
+                records.extend(batch)
+        # Anything beyond ``expected`` (duplicates) should be seen too.
+        for batch in consumer.poll(timeout_ms=1000).values():
+            records.extend(batch)
+        return records
+    finally:
+        consumer.close()
+
+
+@contextmanager
+def running_consumer(group, **runner_options) -> Iterator:
+    """Run a ``ConsumerRunner`` for ``group`` in a thread of this process while in the block.
+
+    The thread has its own database connection, so use it with committed data
+    (``transactional_db``).
+    """
+    from django.db import connection as thread_connection
+
+    from outbox.consumer import ConsumerRunner
+
+    runner = ConsumerRunner(group, **runner_options)
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            runner.run()
+        except BaseException as exc:  # reported in the test, not lost in the thread
+            failure.append(exc)
+        finally:
+            thread_connection.close()
+
+    thread = threading.Thread(target=run, name=f"consumer-{group.name}", daemon=True)
+    thread.start()
+    try:
+        yield runner
+    finally:
+        runner.stop()
+        thread.join(timeout=60)
+    assert not thread.is_alive(), "the consumer did not stop within 60 s of stop()"
+    if failure:
+        raise failure[0]

@@ -12,7 +12,10 @@ def main() -> int:
     bootstrap = sys.argv[1] if len(sys.argv) > 1 else "127.0.0.1:9092"
     try:
         admin = KafkaAdminClient(
-            bootstrap_servers=bootstrap, request_timeout_ms=3000, client_id="readiness-check"
+            bootstrap_servers=bootstrap,
+            request_timeout_ms=3000,
+            bootstrap_timeout_ms=3000,
+            client_id="readiness-check",
         )
         try:
             admin.list_topics()

@@ -24,7 +24,11 @@ KAFKA_PORT="${KAFKA_PORT:-9092}"
 KAFKA_CONTROLLER_PORT="${KAFKA_CONTROLLER_PORT:-9093}"
 KAFKA_HEAP="${KAFKA_HEAP:--Xms512m -Xmx768m}"
 KAFKA_LIBS="$CACHE/kafka/libs"
-KAFKA_DIR="$VAR/kafka"
+# A second broker (tests of a broker outage) runs with KAFKA_INSTANCE=<name> and other ports.
+KAFKA_INSTANCE="${KAFKA_INSTANCE:-kafka}"
+KAFKA_DIR="$VAR/$KAFKA_INSTANCE"
+KAFKA_PID="$RUN/$KAFKA_INSTANCE.pid"
+KAFKA_LOG="$LOG/$KAFKA_INSTANCE"
 
 mkdir -p "$LOG" "$RUN"
 
@@ -163,15 +167,15 @@ kafka_resolve() {
 }
 
 kafka_configure() {
-  mkdir -p "$KAFKA_DIR/data" "$LOG/kafka"
+  mkdir -p "$KAFKA_DIR/data" "$KAFKA_LOG"
   sed -e "s|@PORT@|$KAFKA_PORT|g" -e "s|@CONTROLLER_PORT@|$KAFKA_CONTROLLER_PORT|g" \
       -e "s|@DATA@|$KAFKA_DIR/data|g" "$ROOT/ops/kafka/server.properties.in" >"$KAFKA_DIR/server.properties"
   if [ ! -f "$KAFKA_DIR/data/meta.properties" ]; then
     local cluster_id
-    cluster_id=$(kafka_java kafka.tools.StorageTool random-uuid 2>>"$LOG/kafka.out")
-    kafka_java -Dlog4j2.configurationFile="$ROOT/ops/kafka/log4j2.properties" -Dkafka.logs.dir="$LOG/kafka" \
+    cluster_id=$(kafka_java kafka.tools.StorageTool random-uuid 2>>"$KAFKA_LOG.out")
+    kafka_java -Dlog4j2.configurationFile="$ROOT/ops/kafka/log4j2.properties" -Dkafka.logs.dir="$KAFKA_LOG" \
       kafka.tools.StorageTool format --standalone -t "$cluster_id" -c "$KAFKA_DIR/server.properties" \
-      >>"$LOG/kafka.out" 2>&1 || die "kafka: formatting storage failed (see $LOG/kafka.out)"
+      >>"$KAFKA_LOG.out" 2>&1 || die "kafka: formatting storage failed (see $KAFKA_LOG.out)"
   fi
 }
 
@@ -183,8 +187,10 @@ kafka_ready() {
 kafka_start() {
   kafka_resolve
   # A broker that answers is used as it is, even one started from another checkout.
-  if kafka_ready >/dev/null 2>&1; then say "kafka: up on 127.0.0.1:$KAFKA_PORT"; return; fi
-  if ! pid_alive "$RUN/kafka.pid"; then
+  if port_open "$KAFKA_PORT" && kafka_ready >/dev/null 2>&1; then
+    say "kafka: up on 127.0.0.1:$KAFKA_PORT"; return
+  fi
+  if ! pid_alive "$KAFKA_PID"; then
     for port in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"; do
       if port_open "$port"; then die "kafka: port $port is taken by another process"; fi
     done
@@ -192,32 +198,32 @@ kafka_start() {
     # setsid: the broker outlives the shell that started it (make, CI) and gets its own group.
     # shellcheck disable=SC2086
     setsid nohup java $KAFKA_HEAP -XX:+UseG1GC -Djava.awt.headless=true \
-      -Dlog4j2.configurationFile="$ROOT/ops/kafka/log4j2.properties" -Dkafka.logs.dir="$LOG/kafka" \
+      -Dlog4j2.configurationFile="$ROOT/ops/kafka/log4j2.properties" -Dkafka.logs.dir="$KAFKA_LOG" \
       -cp "$KAFKA_LIBS/*" kafka.Kafka "$KAFKA_DIR/server.properties" \
-      >>"$LOG/kafka.out" 2>&1 </dev/null &
-    echo $! >"$RUN/kafka.pid"
+      >>"$KAFKA_LOG.out" 2>&1 </dev/null &
+    echo $! >"$KAFKA_PID"
   fi
   local deadline=$((SECONDS + 90))
   until kafka_ready >/dev/null 2>&1; do
-    pid_alive "$RUN/kafka.pid" || die "kafka: the broker exited during start (see $LOG/kafka.out and $LOG/kafka/server.log)"
-    [ "$SECONDS" -lt "$deadline" ] || die "kafka: no metadata answer on 127.0.0.1:$KAFKA_PORT after 90 s (see $LOG/kafka/server.log)"
+    pid_alive "$KAFKA_PID" || die "kafka: the broker exited during start (see $KAFKA_LOG.out and $KAFKA_LOG/server.log)"
+    [ "$SECONDS" -lt "$deadline" ] || die "kafka: no metadata answer on 127.0.0.1:$KAFKA_PORT after 90 s (see $KAFKA_LOG/server.log)"
     sleep 0.5
   done
-  say "kafka: up on 127.0.0.1:$KAFKA_PORT (KRaft, logs in $LOG/kafka/server.log)"
+  say "kafka: up on 127.0.0.1:$KAFKA_PORT (KRaft, logs in $KAFKA_LOG/server.log)"
 }
 
 kafka_stop() {
-  if pid_alive "$RUN/kafka.pid"; then
-    local pid; pid=$(cat "$RUN/kafka.pid")
+  if pid_alive "$KAFKA_PID"; then
+    local pid; pid=$(cat "$KAFKA_PID")
     kill -TERM "$pid"
     wait_for 60 kafka bash -c "! kill -0 $pid" || { kill -KILL "$pid" 2>/dev/null || true; }
   fi
-  rm -f "$RUN/kafka.pid"
+  rm -f "$KAFKA_PID"
   say "kafka: stopped"
 }
 
 kafka_status() {
-  if kafka_ready >/dev/null 2>&1; then say "kafka: up on 127.0.0.1:$KAFKA_PORT"
+  if port_open "$KAFKA_PORT" && kafka_ready >/dev/null 2>&1; then say "kafka: up on 127.0.0.1:$KAFKA_PORT"
   else say "kafka: down"; return 1; fi
 }
 

@@ -185,7 +185,7 @@ class Relay:
             )
             future = producer.send(topic, key=key.encode(), value=payload.encode(), headers=headers)
             pending.append((row_id, topic, key, event_id, future))
-        producer.flush(timeout=settings.OUTBOX_FLUSH_TIMEOUT_SECONDS)
+        producer.flush(timeout=settings.OUTBOX_DELIVERY_TIMEOUT_MS / 1000 + 5)
         acknowledged, failed_keys = [], set()
         for row_id, topic, key, event_id, future in pending:
             if key not in failed_keys and future.is_done and future.succeeded():
@@ -205,14 +205,15 @@ class Relay:
 
     def _producer(self) -> KafkaProducer:
         if self.producer is None:
+            delivery_ms = settings.OUTBOX_DELIVERY_TIMEOUT_MS
             self.producer = kafka_producer(
                 **{
                     "client_id": "outbox-relay",
                     "linger_ms": 5,
                     "batch_size": 256 * 1024,
                     "max_block_ms": 10_000,
-                    "request_timeout_ms": 10_000,
-                    "delivery_timeout_ms": 30_000,
+                    "request_timeout_ms": min(10_000, delivery_ms // 2),
+                    "delivery_timeout_ms": delivery_ms,
                     "bootstrap_timeout_ms": 10_000,
                 }
                 | self.producer_config

@@ -6,9 +6,10 @@ import zlib
 from datetime import timedelta
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import connection
 from django.db.models import QuerySet
 from django.utils import timezone
+from kafka import KafkaProducer
 
 from outbox.events import Event
 from outbox.models import DeadLetter, OutboxEvent
@@ -93,6 +94,23 @@ def dead_letters_for_replay(
     return letters
 
 
-def dead_letter_mark_replayed(*, letter: DeadLetter) -> None:
-    with transaction.atomic():
-        DeadLetter.objects.filter(pk=letter.pk).update(replayed_at=timezone.now())
+def dead_letter_replay(*, letter: DeadLetter, producer: KafkaProducer) -> None:
+    """Send a dead letter back to the topic it came from, as it first arrived.
+
+    The consumer group that gave up on it handles it afresh (its inbox never recorded it);
+    other groups that already applied it skip it by event id.
+    """
+    headers = [(name, bytes.fromhex(value)) for name, value in letter.headers]
+    producer.send(
+        letter.topic,
+        key=bytes(letter.key) if letter.key is not None else None,
+        value=bytes(letter.value) if letter.value is not None else None,
+        headers=headers,
+    ).get(timeout=30)
+    DeadLetter.objects.filter(pk=letter.pk).update(replayed_at=timezone.now())
+    logger.info(
+        "outbox.dead_letter_replayed event_id=%s group=%s topic=%s",
+        letter.event_id or "-",
+        letter.group,
+        letter.topic,
+    )

@@ -1,0 +1,29 @@
+import hashlib
+import uuid
+
+import factory
+
+from outbox.events import PaperUploaded, PlagiarismChecked
+
+
+class PaperUploadedFactory(factory.Factory):
+    class Meta:
+        model = PaperUploaded
+
+    submission_id = factory.LazyFunction(uuid.uuid4)
+    author_id = factory.Sequence(lambda n: n + 1)
+    title = factory.Sequence(lambda n: f"On the provenance of paper {n}")
+    content_hash = factory.LazyAttribute(lambda o: hashlib.sha256(o.title.encode()).hexdigest())
+    word_count = 1200
+
+
+class PlagiarismCheckedFactory(factory.Factory):
+    class Meta:
+        model = PlagiarismChecked
+
+    submission_id = factory.LazyFunction(uuid.uuid4)
+    overall_score = 0.12
+    flagged = False
+    source_count = 2
+    algorithm_version = "winnow-1"
+    duration_ms = 42
