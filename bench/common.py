@@ -1,0 +1,66 @@
+"""Set-up shared by the benchmarks: a database and topics of their own, torn down after.
+
+A benchmark never touches the database or the topics of a running ``make up``: it creates
+the database ``<name>_bench`` beside the configured one and uses topics under a unique
+prefix, so that the system's own relay cannot pick up the benchmark's rows.
+"""
+
+import os
+import sys
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from urllib.parse import urlparse, urlunparse
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+
+@contextmanager
+def bench_environment(name: str) -> Iterator[dict[str, str]]:
+    """Point Django at a fresh benchmark database and a unique topic prefix; yield the
+    environment for child processes (relays) that must share them."""
+    import psycopg
+
+    base = os.environ.get("DATABASE_URL", "postgres://papers:papers@127.0.0.1:5432/papers")
+    url = urlparse(base)
+    database = f"{url.path.lstrip('/')}_{name}"
+    admin_dsn = urlunparse(url._replace(path="/postgres"))
+    with psycopg.connect(admin_dsn, autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{database}"')
+    env = {
+        "DATABASE_URL": urlunparse(url._replace(path=f"/{database}")),
+        "KAFKA_TOPIC_PREFIX": f"bench-{uuid.uuid4().hex[:8]}.",
+        "LOG_LEVEL": "WARNING",
+    }
+    os.environ.update(env)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    from outbox.kafka import kafka_admin
+    from outbox.topic_admin import topics_ensure
+    from outbox.topics import all_topic_names
+
+    call_command("migrate", verbosity=0)
+    topics_ensure(names=all_topic_names())
+    try:
+        yield os.environ.copy()
+    finally:
+        from django.db import connections
+
+        connections.close_all()
+        admin = kafka_admin()
+        admin.delete_topics(all_topic_names())
+        admin.close()
+        with psycopg.connect(admin_dsn, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+
+
+def percentile(sorted_values: list[float], fraction: float) -> float:
+    index = min(len(sorted_values) - 1, max(0, round(fraction * (len(sorted_values) - 1))))
+    return sorted_values[index]
