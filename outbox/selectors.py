@@ -4,7 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Count, Min
-from kafka.admin import OffsetSpec
+from kafka.admin import KafkaAdminClient, OffsetSpec
 from kafka.structs import TopicPartition
 
 from outbox.kafka import kafka_admin
@@ -34,17 +34,23 @@ def dead_letter_counts() -> list[dict]:
     )
 
 
+def _partition_offsets(admin: KafkaAdminClient, topics: list[str]) -> tuple[list, dict, dict]:
+    """Every partition of ``topics`` with its earliest and latest offsets."""
+    partitions = [
+        TopicPartition(t["name"], p["partition_index"])
+        for t in admin.describe_topics(topics)
+        for p in t["partitions"]
+    ]
+    earliest = admin.list_partition_offsets(dict.fromkeys(partitions, OffsetSpec.EARLIEST))
+    latest = admin.list_partition_offsets(dict.fromkeys(partitions, OffsetSpec.LATEST))
+    return partitions, earliest, latest
+
+
 def topic_message_counts(topics: list[str]) -> dict[str, int]:
     """Messages currently held by each topic (latest minus earliest offset, all partitions)."""
     admin = kafka_admin()
     try:
-        partitions = [
-            TopicPartition(t["name"], p["partition_index"])
-            for t in admin.describe_topics(topics)
-            for p in t["partitions"]
-        ]
-        latest = admin.list_partition_offsets(dict.fromkeys(partitions, OffsetSpec.LATEST))
-        earliest = admin.list_partition_offsets(dict.fromkeys(partitions, OffsetSpec.EARLIEST))
+        partitions, earliest, latest = _partition_offsets(admin, topics)
     finally:
         admin.close()
     counts = dict.fromkeys(topics, 0)
@@ -60,13 +66,7 @@ def consumer_group_lag(topics: list[str]) -> dict[str, dict[str, int]]:
     """
     admin = kafka_admin()
     try:
-        partitions = [
-            TopicPartition(t["name"], p["partition_index"])
-            for t in admin.describe_topics(topics)
-            for p in t["partitions"]
-        ]
-        latest = admin.list_partition_offsets(dict.fromkeys(partitions, OffsetSpec.LATEST))
-        earliest = admin.list_partition_offsets(dict.fromkeys(partitions, OffsetSpec.EARLIEST))
+        partitions, earliest, latest = _partition_offsets(admin, topics)
         group_ids = [g["group_id"] for g in admin.list_groups() if g["protocol_type"] == "consumer"]
         committed = admin.list_group_offsets(group_ids) if group_ids else {}
     finally:
