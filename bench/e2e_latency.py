@@ -52,9 +52,12 @@ def main() -> None:
             finally:
                 connection.close()
 
-        relay = subprocess.Popen(  # noqa: S603
+        relay = subprocess.Popen(
             [sys.executable, "manage.py", "relay_outbox"],
-            cwd=ROOT, env=env | {"LOG_LEVEL": "INFO"}, stderr=subprocess.PIPE, text=True,
+            cwd=ROOT,
+            env=env | {"LOG_LEVEL": "INFO"},
+            stderr=subprocess.PIPE,
+            text=True,
         )
         consumer = threading.Thread(target=consume, daemon=True)
         consumer.start()
@@ -89,7 +92,8 @@ def main() -> None:
             relay.wait(timeout=60)
 
         latencies = sorted(
-            (applied[event_id] - at) * 1000 for event_id, at in committed.items()
+            (applied[event_id] - at) * 1000
+            for event_id, at in committed.items()
             if event_id in applied
         )
         missing = len(committed) - len(latencies)
@@ -105,8 +109,10 @@ def main() -> None:
                 "extract(epoch FROM sent_at - created_at) * 1000) FROM outbox_outboxevent"
             )
             relay_p50, relay_p99 = cursor.fetchone()[0]
-        print(f"  of which publish -> marked sent by the relay (ms): p50 {relay_p50:.1f}  "
-              f"p99 {relay_p99:.1f}")
+        print(
+            f"  of which publish -> marked sent by the relay (ms): p50 {relay_p50:.1f}  "
+            f"p99 {relay_p99:.1f}"
+        )
         if missing:
             sys.exit(1)
 

@@ -39,10 +39,18 @@ def relay_drain(count: int, size: int, relays: int, env: dict[str, str]) -> floa
 
     shards = settings.OUTBOX_SHARDS
     processes = [
-        subprocess.Popen(  # noqa: S603
-            [sys.executable, "manage.py", "relay_outbox", "--max-shards",
-             str(-(-shards // relays))],
-            cwd=ROOT, env=env | {"LOG_LEVEL": "INFO"}, stderr=subprocess.PIPE, text=True,
+        subprocess.Popen(
+            [
+                sys.executable,
+                "manage.py",
+                "relay_outbox",
+                "--max-shards",
+                str(-(-shards // relays)),
+            ],
+            cwd=ROOT,
+            env=env | {"LOG_LEVEL": "INFO"},
+            stderr=subprocess.PIPE,
+            text=True,
         )
         for _ in range(relays)
     ]
@@ -80,11 +88,24 @@ def relay_drain(count: int, size: int, relays: int, env: dict[str, str]) -> floa
 def kafka_perf(count: int, size: int, topic: str) -> tuple[float, str]:
     libs = ROOT / ".cache" / "kafka" / "libs"
     command = [
-        "java", "-Xmx512m", "-cp", f"{libs}/*", "org.apache.kafka.tools.ProducerPerformance",
-        "--topic", topic, "--num-records", str(count), "--record-size", str(size),
-        "--throughput", "-1", "--producer-props", "bootstrap.servers=127.0.0.1:9092", "acks=all",
+        "java",
+        "-Xmx512m",
+        "-cp",
+        f"{libs}/*",
+        "org.apache.kafka.tools.ProducerPerformance",
+        "--topic",
+        topic,
+        "--num-records",
+        str(count),
+        "--record-size",
+        str(size),
+        "--throughput",
+        "-1",
+        "--producer-props",
+        "bootstrap.servers=127.0.0.1:9092",
+        "acks=all",
     ]
-    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout  # noqa: S603
+    output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     summary = [line for line in output.splitlines() if "records sent" in line][-1]
     rate = float(re.search(r"([\d.]+) records/sec", summary).group(1))
     return rate, " ".join(command)
