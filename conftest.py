@@ -237,3 +237,9 @@ def running_consumer(group, **runner_options) -> Iterator:
     assert not thread.is_alive(), "the consumer did not stop within 60 s of stop()"
     if failure:
         raise failure[0]
+
+
+@pytest.fixture(autouse=True)
+def isolated_cache(settings):
+    """Each test counts throttling (and caches anything) under a key prefix of its own."""
+    settings.CACHES = {"default": settings.CACHES["default"] | {"KEY_PREFIX": unique_name("test-")}}

@@ -38,6 +38,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "outbox",
     "submissions",
     "plagiarism",
@@ -120,11 +123,42 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_THROTTLE_RATES": {"auth": env.str("AUTH_RATE", default="30/minute")},
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Paper submissions API",
+    "DESCRIPTION": "Submit papers, follow their review, download what you sent.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"SubmissionStatusEnum": "submissions.models.Status"},
+}
+
+# --- Submissions ----------------------------------------------------------------------------
+SUBMISSION_MAX_UPLOAD_BYTES = env.int("SUBMISSION_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
+SUBMISSION_UPLOAD_RATE = env.str("SUBMISSION_UPLOAD_RATE", default="60/minute")
+# Files above 2.5 MB stream to a temporary file, never whole into memory; a JSON body with the
+# text of a paper may be as large as a file.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_MEMORY_SIZE = SUBMISSION_MAX_UPLOAD_BYTES + 1024 * 1024
+FILE_UPLOAD_PERMISSIONS = 0o640
+
+# Throttling counts (and anything else cached) are shared by every web worker through Redis.
+CACHES = {
+    "default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env.str("CACHE_URL", default="redis://127.0.0.1:6379/2"),
+    }
 }
 
 # --- Kafka ------------------------------------------------------------------------------------
