@@ -137,7 +137,8 @@ class SubmissionAdmin(admin.ModelAdmin):
         if submission.checked_at is None:
             return "not checked yet"
         verdict = "flagged" if submission.plagiarism_flagged else "not flagged"
-        return f"{submission.similarity_score:.1%} similar, {verdict}, checked {submission.checked_at:%Y-%m-%d %H:%M} UTC"
+        checked = f"{submission.checked_at:%Y-%m-%d %H:%M} UTC"
+        return f"{submission.similarity_score:.1%} similar, {verdict}, checked {checked}"
 
     @admin.display(description="file")
     def download(self, submission: Submission) -> str:

@@ -43,8 +43,9 @@ class Extracted:
 def declared_type(filename: str) -> str:
     suffix = PurePath(filename or "").suffix.lower()
     if suffix not in EXTENSIONS:
+        shown = suffix or "(no extension)"
         raise ExtractionError(
-            f"unsupported file type {suffix or '(no extension)'!r}: send PDF, DOCX, TXT or Markdown",
+            f"unsupported file type {shown!r}: send PDF, DOCX, TXT or Markdown",
             kind="type",
         )
     return EXTENSIONS[suffix]
