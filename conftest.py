@@ -243,3 +243,9 @@ def running_consumer(group, **runner_options) -> Iterator:
 def isolated_cache(settings):
     """Each test counts throttling (and caches anything) under a key prefix of its own."""
     settings.CACHES = {"default": settings.CACHES["default"] | {"KEY_PREFIX": unique_name("test-")}}
+
+
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Test users are made by the hundred; PBKDF2's deliberate slowness is not under test."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -18,7 +18,11 @@ from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from submissions.extraction import ExtractionError
-from submissions.selectors import submission_get_for, submissions_visible_to
+from submissions.selectors import (
+    submission_get_for,
+    submission_with_history,
+    submissions_visible_to,
+)
 from submissions.serializers import (
     RegisterInput,
     SubmissionCreateInput,
@@ -166,7 +170,7 @@ class SubmissionListCreateApi(GenericAPIView):
             if exc.kind == "type":
                 raise UnsupportedFile({field: [str(exc)]}) from exc
             raise ValidationError({field: [str(exc)]}) from exc
-        submission = submission_get_for(user=request.user, submission_id=submission.id)
+        submission = submission_with_history(submission=submission)
         output = SubmissionDetailOutput(submission, context={"request": request})
         return Response(output.data, status=status.HTTP_201_CREATED)
 

@@ -1,9 +1,11 @@
 """Reads of the submissions app. Authors see only their own submissions; staff see all."""
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 
-from submissions.models import Submission
+from submissions.models import Submission, Transition
+
+HISTORY = Prefetch("history", queryset=Transition.objects.select_related("actor"))
 
 
 def submissions_visible_to(*, user: AbstractBaseUser) -> QuerySet[Submission]:
@@ -16,7 +18,13 @@ def submission_get_for(*, user: AbstractBaseUser, submission_id) -> Submission |
     that ids of other authors' papers reveal nothing)."""
     return (
         Submission.objects.select_related("author")
-        .prefetch_related("history__actor")
+        .prefetch_related(HISTORY)
         .filter(pk=submission_id, **({} if user.is_staff else {"author": user}))
         .first()
     )
+
+
+def submission_with_history(*, submission: Submission) -> Submission:
+    """``submission`` with its history loaded in one query (for a detail response)."""
+    prefetch_related_objects([submission], HISTORY)
+    return submission
