@@ -19,7 +19,7 @@ sys.path.insert(0, str(ROOT))
 
 @contextmanager
 def bench_environment(name: str) -> Iterator[dict[str, str]]:
-    """Point Django at a fresh benchmark database and a unique topic prefix; yield the
+    """Point Django at a fresh benchmark database, a unique topic and cache prefix; yield the
     environment for child processes (relays) that must share them."""
     import psycopg
 
@@ -33,6 +33,7 @@ def bench_environment(name: str) -> Iterator[dict[str, str]]:
     env = {
         "DATABASE_URL": urlunparse(url._replace(path=f"/{database}")),
         "KAFKA_TOPIC_PREFIX": f"bench-{uuid.uuid4().hex[:8]}.",
+        "CACHE_KEY_PREFIX": f"bench-{uuid.uuid4().hex[:8]}",
         "LOG_LEVEL": "WARNING",
     }
     os.environ.update(env)

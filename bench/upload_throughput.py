@@ -68,11 +68,19 @@ def main() -> None:
         f"--concurrency {args.concurrency} --authors {args.authors}"
     )
     with bench_environment("bench_upload") as env:
+        from django.contrib.auth import get_user_model
         from rest_framework.authtoken.models import Token
 
-        from submissions.tests.factories import UserFactory
-
-        tokens = [Token.objects.create(user=UserFactory()).key for _ in range(args.authors)]
+        users = get_user_model().objects.bulk_create(
+            get_user_model()(username=f"author{n}", password="!")  # token login only
+            for n in range(args.authors)
+        )
+        tokens = [
+            token.key
+            for token in Token.objects.bulk_create(
+                Token(user=user, key=Token.generate_key()) for user in users
+            )
+        ]
         words = [
             "provenance",
             "passage",
@@ -87,7 +95,7 @@ def main() -> None:
             " ".join(rng.choice(words) for _ in range(7000)).encode()[: 50 * 1024] for _ in range(8)
         ]
         command = web_command()
-        print(f"server: {' '.join(command[-8:])}")
+        print(f"server: gunicorn {' '.join(command[1:])}")
         server = subprocess.Popen(
             command,
             cwd=ROOT,

@@ -158,6 +158,7 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": env.str("CACHE_URL", default="redis://127.0.0.1:6379/2"),
+        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", default=""),
     }
 }
 

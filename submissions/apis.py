@@ -18,11 +18,7 @@ from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
 from submissions.extraction import ExtractionError
-from submissions.selectors import (
-    submission_get_for,
-    submission_with_history,
-    submissions_visible_to,
-)
+from submissions.selectors import submission_get_for, submissions_visible_to
 from submissions.serializers import (
     RegisterInput,
     SubmissionCreateInput,
@@ -134,7 +130,7 @@ class SubmissionListCreateApi(GenericAPIView):
             "multipart/form-data": SubmissionCreateInput,
             "application/json": SubmissionCreateInput,
         },
-        responses={201: SubmissionDetailOutput},
+        responses={201: SubmissionOutput},
         tags=["submissions"],
         description=(
             "Submit a paper: multipart with `title`, optional `abstract` and `file` (PDF, DOCX, "
@@ -170,8 +166,7 @@ class SubmissionListCreateApi(GenericAPIView):
             if exc.kind == "type":
                 raise UnsupportedFile({field: [str(exc)]}) from exc
             raise ValidationError({field: [str(exc)]}) from exc
-        submission = submission_with_history(submission=submission)
-        output = SubmissionDetailOutput(submission, context={"request": request})
+        output = SubmissionOutput(submission, context={"request": request})
         return Response(output.data, status=status.HTTP_201_CREATED)
 
 

@@ -1,7 +1,7 @@
 """Reads of the submissions app. Authors see only their own submissions; staff see all."""
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Prefetch, QuerySet, prefetch_related_objects
+from django.db.models import Prefetch, QuerySet
 
 from submissions.models import Submission, Transition
 
@@ -23,8 +23,3 @@ def submission_get_for(*, user: AbstractBaseUser, submission_id) -> Submission |
         .first()
     )
 
-
-def submission_with_history(*, submission: Submission) -> Submission:
-    """``submission`` with its history loaded in one query (for a detail response)."""
-    prefetch_related_objects([submission], HISTORY)
-    return submission

@@ -153,7 +153,8 @@ def test_uploading_a_file_stores_it_and_publishes_paper_uploaded(
         "content_hash": submission.content_hash,
         "word_count": submission.word_count,
     }
-    assert [h["to_status"] for h in body["history"]] == ["submitted"]
+    history = api.get(detail(submission.id)).json()["history"]
+    assert [h["to_status"] for h in history] == ["submitted"]
 
 
 def test_text_sent_as_json_is_a_submission_without_a_file(api, media_root):
