@@ -72,7 +72,7 @@ def main() -> None:
         from rest_framework.authtoken.models import Token
 
         users = get_user_model().objects.bulk_create(
-            get_user_model()(username=f"author{n}", password="!")  # token login only
+            get_user_model()(username=f"author{n}", password="!")  # noqa: S106 - unusable
             for n in range(args.authors)
         )
         tokens = [

@@ -97,21 +97,8 @@ class SubmissionAdmin(admin.ModelAdmin):
             },
         ),
     ]
-    readonly_fields = [
-        "title",
-        "author",
-        "status",
-        "created_at",
-        "updated_at",
-        "plagiarism_summary",
-        "abstract",
-        "download",
-        "file_type",
-        "file_size",
-        "word_count",
-        "content_hash",
-        "text",
-    ]
+    # Everything on the page is read-only: changes go through the workflow's buttons.
+    readonly_fields = [name for _, options in fieldsets for name in options["fields"]]
 
     def get_queryset(self, request):
         queryset = super().get_queryset(request)

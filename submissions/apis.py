@@ -138,7 +138,10 @@ class SubmissionListCreateApi(GenericAPIView):
         ),
     )
     def post(self, request: Request) -> Response:
-        length = int(request.META.get("CONTENT_LENGTH") or 0)
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0  # Django reads no body either; the fields will be missing
         if length > settings.SUBMISSION_MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD:
             # Refused before the body is read at all.
             raise PayloadTooLarge({"file": [f"the upload is larger than {max_upload_megabytes()}"]})

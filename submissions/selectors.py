@@ -22,4 +22,3 @@ def submission_get_for(*, user: AbstractBaseUser, submission_id) -> Submission |
         .filter(pk=submission_id, **({} if user.is_staff else {"author": user}))
         .first()
     )
-
