@@ -164,9 +164,17 @@ class SubmissionAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
+    ACTION_LABELS = {
+        Status.UNDER_REVIEW: "Start review",
+        Status.ACCEPTED: "Accept",
+        Status.REJECTED: "Reject",
+        Status.REVISION_REQUESTED: "Request revision",
+    }
+
     def editor_transitions(self, submission: Submission) -> list[tuple[str, str]]:
+        """The steps an editor can take from here, with the button's words."""
         return [
-            (to_status, Status(to_status).label)
+            (to_status, self.ACTION_LABELS[to_status])
             for to_status, who in TRANSITIONS[submission.status].items()
             if who == EDITOR
         ]
@@ -216,8 +224,8 @@ class SubmissionAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
             "submission": submission,
             "form": form,
-            "to_status": Status(to_status).label,
+            "to_status": self.ACTION_LABELS[to_status],
             "change_url": change_url,
-            "title": f"{Status(to_status).label.capitalize()}: {submission.title}",
+            "title": f"{self.ACTION_LABELS[to_status]}: {submission.title}",
         }
         return TemplateResponse(request, "admin/submissions/submission/transition.html", context)
