@@ -1,0 +1,379 @@
+"""The similarity engine: pure Python, no Django, so it can be tested and benchmarked alone.
+
+1. ``tokenize``: words (Unicode ``\\w+``), NFKC-normalised and case-folded, each keeping its
+   character offsets in the original text.
+2. ``fingerprint``: hashes of word k-grams, selected by winnowing (Schleimer, Wilkerson and
+   Aiken, 2003). With k-grams and a window of w hashes, every run of at least
+   ``k + w - 1`` words shared by two texts shares at least one selected fingerprint: the
+   guarantee. The index stores only the selected fingerprints.
+3. ``find_candidates`` (in the index) → ``align``: for each candidate source, all k-grams of
+   both texts are compared and matching k-grams are chained into passages, tolerating small
+   gaps on both sides, so lightly edited copies come out as one passage.
+4. ``score``: the share of the paper's counted words covered by passages (each word once,
+   however many sources match it), a score per source, and a flag above a threshold.
+
+Exclusions: quoted passages, the references section, passages shorter than ``min_words``,
+and sources by the same author (reported separately as self-overlap).
+"""
+
+import hashlib
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+ALGORITHM_VERSION = "winnow-k3w4-g4"
+WORD_RE = re.compile(r"\w+", re.UNICODE)
+REFERENCES_RE = re.compile(
+    r"^[ \t#*]*(?:\d+\.?\s*)?(references|bibliography|works cited|literature cited)[ \t:*]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+QUOTE_PAIRS = {"“": "”", '"': '"', "«": "»", "„": "“"}
+
+
+@dataclass(frozen=True)
+class Config:
+    k: int = 3  # words per fingerprinted n-gram (chosen by bench/plagiarism_accuracy.py)
+    window: int = 4  # winnowing window, in hashes: guarantee k + window - 1 words
+    gap: int = 4  # words that may differ between two chained matches, on either side
+    min_words: int = 8  # shorter passages are not reported
+    threshold: float = 0.10  # flagged at or above (cross-validated: 0.095-0.126 by task)
+    exclude_quotes: bool = True
+    exclude_references: bool = True
+    max_candidates: int = 50
+    max_positions_per_gram: int = 64  # k-grams repeated more often than this are boilerplate
+
+    @property
+    def guarantee(self) -> int:
+        return self.k + self.window - 1
+
+
+@dataclass(frozen=True)
+class Token:
+    word: str  # normalised
+    start: int  # character offsets in the original text
+    end: int
+
+
+@dataclass
+class Document:
+    """A text prepared for matching: tokens, which ones count, and k-gram hashes."""
+
+    text: str
+    tokens: list[Token]
+    counted: list[bool]  # False for quoted or reference-section words
+    grams: list[int]  # hash of the k-gram starting at each token (len = tokens - k + 1)
+
+    @property
+    def counted_words(self) -> int:
+        return sum(self.counted)
+
+
+@dataclass(frozen=True)
+class Passage:
+    source_id: str
+    start: int  # character offsets in the paper
+    end: int
+    source_start: int  # character offsets in the source
+    source_end: int
+    words: int  # words of the paper the passage covers
+
+
+@dataclass
+class SourceMatch:
+    source_id: str
+    score: float  # share of the paper's counted words this source covers
+    words: int
+    passages: list[Passage] = field(default_factory=list)
+    self_overlap: bool = False
+    primary_words: int = 0  # of those, words no earlier source covers: the ranking key
+
+
+@dataclass
+class Report:
+    score: float
+    flagged: bool
+    counted_words: int
+    sources: list[SourceMatch]
+    self_overlap: list[SourceMatch]
+    algorithm_version: str = ALGORITHM_VERSION
+
+
+class Source(Protocol):
+    id: str
+    text: str
+    author_id: object
+    order: object  # when it entered the corpus: words shared by several go to the earliest
+
+
+class Corpus(Protocol):
+    """What the engine needs of an index: candidates by shared fingerprints, and texts."""
+
+    def candidates(self, fingerprints: Sequence[int], limit: int) -> list[tuple[str, int]]: ...
+
+    def sources(self, ids: Sequence[str]) -> list[Source]: ...
+
+
+# -- 1. tokens ----------------------------------------------------------------------------------
+def tokenize(text: str) -> list[Token]:
+    return [
+        Token(unicodedata.normalize("NFKC", m.group()).casefold(), m.start(), m.end())
+        for m in WORD_RE.finditer(text)
+    ]
+
+
+def excluded_spans(text: str, config: Config) -> list[tuple[int, int]]:
+    """Character spans whose words do not count: quotations and the references section."""
+    spans: list[tuple[int, int]] = []
+    if config.exclude_references:
+        headings = list(REFERENCES_RE.finditer(text))
+        # Only a heading in the last half of the text: "references" early on is prose.
+        if headings and headings[-1].start() > len(text) / 2:
+            spans.append((headings[-1].start(), len(text)))
+    if config.exclude_quotes:
+        i = 0
+        while i < len(text):
+            close = QUOTE_PAIRS.get(text[i])
+            if close is not None:
+                j = text.find(close, i + 1)
+                if j != -1 and j - i <= 2000 and "\n\n" not in text[i:j]:
+                    spans.append((i, j + 1))
+                    i = j + 1
+                    continue
+            i += 1
+    return spans
+
+
+def gram_hash(words: Iterable[str]) -> int:
+    """A stable signed 64-bit hash (it fits PostgreSQL's bigint)."""
+    digest = hashlib.blake2b(" ".join(words).encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big", signed=True)
+
+
+def prepare(text: str, config: Config = Config()) -> Document:
+    tokens = tokenize(text)
+    counted = [True] * len(tokens)
+    spans = excluded_spans(text, config)
+    if spans:
+        for n, token in enumerate(tokens):
+            if any(start <= token.start < end for start, end in spans):
+                counted[n] = False
+    words = [t.word for t in tokens]
+    grams = [gram_hash(words[i : i + config.k]) for i in range(len(words) - config.k + 1)]
+    return Document(text=text, tokens=tokens, counted=counted, grams=grams)
+
+
+# -- 2. winnowing -------------------------------------------------------------------------------
+def winnow(grams: Sequence[int], window: int) -> list[tuple[int, int]]:
+    """(hash, position) of the fingerprints winnowing selects: in every window of
+    ``window`` consecutive hashes, the smallest (the rightmost one on ties), each once."""
+    if not grams:
+        return []
+    if len(grams) <= window:
+        position = min(range(len(grams)), key=lambda i: (grams[i], -i))
+        return [(grams[position], position)]
+    selected: list[tuple[int, int]] = []
+    last = -1
+    for start in range(len(grams) - window + 1):
+        best = start
+        for i in range(start + 1, start + window):
+            if grams[i] <= grams[best]:
+                best = i
+        if best != last:
+            selected.append((grams[best], best))
+            last = best
+    return selected
+
+
+def fingerprint(document: Document, config: Config = Config()) -> list[tuple[int, int]]:
+    """The winnowed fingerprints of the k-grams made only of counted words."""
+    k = config.k
+    usable = [
+        gram if all(document.counted[i : i + k]) else None for i, gram in enumerate(document.grams)
+    ]
+    selected: list[tuple[int, int]] = []
+    run_start = None
+    for i, gram in enumerate([*usable, None]):
+        if gram is not None and run_start is None:
+            run_start = i
+        elif gram is None and run_start is not None:
+            run = document.grams[run_start:i]
+            selected += [(h, run_start + p) for h, p in winnow(run, config.window)]
+            run_start = None
+    return selected
+
+
+# -- 3. alignment -------------------------------------------------------------------------------
+def align(
+    paper: Document,
+    source: Document,
+    source_id: str,
+    config: Config = Config(),
+) -> list[Passage]:
+    """Passages of ``paper`` found in ``source``: matching k-grams chained with small gaps."""
+    k = config.k
+    positions: dict[int, list[int]] = defaultdict(list)
+    for j, gram in enumerate(source.grams):
+        if all(source.counted[j : j + k]):
+            positions[gram].append(j)
+    chains: list[list[tuple[int, int]]] = []  # each: seeds (i, j), increasing in both
+    open_chains: list[list[tuple[int, int]]] = []
+    reach = k + config.gap
+    for i, gram in enumerate(paper.grams):
+        found = positions.get(gram)
+        if not found or len(found) > config.max_positions_per_gram:
+            continue
+        if not all(paper.counted[i : i + k]):
+            continue
+        open_chains = [c for c in open_chains if i - c[-1][0] <= reach]
+        for j in found:
+            best = None
+            for chain in open_chains:
+                li, lj = chain[-1]
+                if (
+                    0 < i - li <= reach
+                    and 0 < j - lj <= reach
+                    and (
+                        best is None or (i - li) + (j - lj) < (i - best[-1][0]) + (j - best[-1][1])
+                    )
+                ):
+                    best = chain
+            if best is not None:
+                best.append((i, j))
+            else:
+                chain = [(i, j)]
+                chains.append(chain)
+                open_chains.append(chain)
+    passages = []
+    for chain in chains:
+        (qi, sj), (qe, se) = chain[0], chain[-1]
+        first, last = qi, qe + k - 1
+        words = sum(paper.counted[first : last + 1])
+        if words < config.min_words:
+            continue
+        passages.append(
+            Passage(
+                source_id=source_id,
+                start=paper.tokens[first].start,
+                end=paper.tokens[last].end,
+                source_start=source.tokens[sj].start,
+                source_end=source.tokens[se + k - 1].end,
+                words=words,
+            )
+        )
+    return _drop_contained(passages)
+
+
+def _drop_contained(passages: list[Passage]) -> list[Passage]:
+    """A passage inside a longer one of the same source adds nothing but noise."""
+    kept: list[Passage] = []
+    for p in sorted(passages, key=lambda p: (p.start, -(p.end - p.start))):
+        if kept and kept[-1].start <= p.start and p.end <= kept[-1].end:
+            continue
+        kept.append(p)
+    return kept
+
+
+# -- 4. the report ------------------------------------------------------------------------------
+def covered_tokens(document: Document, passages: Iterable[Passage]) -> set[int]:
+    """Indexes of the counted words of ``document`` inside any of ``passages``."""
+    spans = sorted((p.start, p.end) for p in passages)
+    covered: set[int] = set()
+    if not spans:
+        return covered
+    s = 0
+    for n, (token, counts) in enumerate(zip(document.tokens, document.counted, strict=True)):
+        while s < len(spans) and spans[s][1] <= token.start:
+            s += 1
+        if counts and any(start <= token.start < end for start, end in spans[s : s + 8]):
+            covered.add(n)
+    return covered
+
+
+def check(
+    text: str,
+    corpus: Corpus,
+    *,
+    author_id: object = None,
+    exclude_ids: Iterable[str] = (),
+    config: Config = Config(),
+) -> Report:
+    """Compare ``text`` with the corpus and report what it shares with which sources."""
+    paper = prepare(text, config)
+    total = paper.counted_words
+    prints = fingerprint(paper, config)
+    excluded = set(exclude_ids)
+    ranked = corpus.candidates([h for h, _ in prints], config.max_candidates + len(excluded))
+    ids = [source_id for source_id, _ in ranked if source_id not in excluded]
+    ids = ids[: config.max_candidates]
+    matches: list[SourceMatch] = []
+    attributed: set[int] = set()
+    # Oldest first: a passage found in an original and in a later copy of it is the original's.
+    for source in sorted(corpus.sources(ids), key=lambda source: source.order):
+        passages = align(paper, prepare(source.text, config), source.id, config)
+        if not passages:
+            continue
+        covered = covered_tokens(paper, passages)
+        own_work = author_id is not None and source.author_id == author_id
+        primary = covered - attributed
+        if not own_work:
+            attributed |= covered
+        matches.append(
+            SourceMatch(
+                source_id=source.id,
+                score=len(covered) / total if total else 0.0,
+                words=len(covered),
+                passages=passages,
+                self_overlap=own_work,
+                primary_words=len(primary),
+            )
+        )
+
+    def rank(match: SourceMatch) -> tuple[int, float]:
+        return (-match.primary_words, -match.score)
+
+    others = sorted((m for m in matches if not m.self_overlap), key=rank)
+    own = sorted((m for m in matches if m.self_overlap), key=rank)
+    score = len(attributed) / total if total else 0.0
+    return Report(
+        score=score,
+        flagged=score >= config.threshold,
+        counted_words=total,
+        sources=others,
+        self_overlap=own,
+    )
+
+
+@dataclass
+class MemoryCorpus:
+    """An in-memory index with the same behaviour as the PostgreSQL one, for tests and
+    benchmarks of the engine alone."""
+
+    config: Config = field(default_factory=Config)
+    postings: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
+    documents: dict[str, "MemorySource"] = field(default_factory=dict)
+
+    def add(self, source_id: str, text: str, author_id: object = None) -> None:
+        self.documents[source_id] = MemorySource(source_id, text, author_id, len(self.documents))
+        for gram, _ in fingerprint(prepare(text, self.config), self.config):
+            self.postings[gram].add(source_id)
+
+    def candidates(self, fingerprints: Sequence[int], limit: int) -> list[tuple[str, int]]:
+        shared: dict[str, int] = defaultdict(int)
+        for gram in set(fingerprints):
+            for source_id in self.postings.get(gram, ()):
+                shared[source_id] += 1
+        return sorted(shared.items(), key=lambda item: -item[1])[:limit]
+
+    def sources(self, ids: Sequence[str]) -> list["MemorySource"]:
+        return [self.documents[i] for i in ids]
+
+
+@dataclass(frozen=True)
+class MemorySource:
+    id: str
+    text: str
+    author_id: object = None
+    order: int = 0
