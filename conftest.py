@@ -56,14 +56,18 @@ def subprocess_env(**extra: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def celery_worker(transactional_db) -> Iterator[str]:
-    """A real Celery worker process on Redis, consuming a queue of this test's own.
+def celery_worker(transactional_db, settings) -> Iterator[str]:
+    """A real Celery worker process on Redis, consuming a queue of this test's own, which is
+    also where this process sends tasks by default while the test runs. The worker shares
+    the test's database and topic prefix (request ``kafka_topics`` first to set one).
 
-    Yields the queue name; send tasks with ``.apply_async(queue=...)``.
+    Yields the queue name.
     """
     from config.celery import app
 
     queue = unique_name("test-")
+    default_queue = app.conf.task_default_queue
+    app.conf.task_default_queue = queue
     hostname = f"{queue}@localhost"
     log = ROOT / "var" / "log" / f"pytest-celery-{queue}.log"
     log.parent.mkdir(parents=True, exist_ok=True)
@@ -88,7 +92,7 @@ def celery_worker(transactional_db) -> Iterator[str]:
                 "--without-mingle",
             ],
             cwd=ROOT,
-            env=subprocess_env(),
+            env=subprocess_env(KAFKA_TOPIC_PREFIX=settings.KAFKA_TOPIC_PREFIX),
             stdout=out,
             stderr=subprocess.STDOUT,
         )
@@ -101,6 +105,7 @@ def celery_worker(transactional_db) -> Iterator[str]:
                 pytest.fail(f"the Celery worker did not answer a ping in 60 s; see {log}")
         yield queue
     finally:
+        app.conf.task_default_queue = default_queue
         worker.terminate()
         try:
             worker.wait(timeout=20)

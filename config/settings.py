@@ -153,6 +153,11 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = SUBMISSION_MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
 
+# --- Plagiarism ---------------------------------------------------------------------------
+PLAGIARISM_THRESHOLD = env.float("PLAGIARISM_THRESHOLD", default=0.10)  # flag at or above
+PLAGIARISM_MIN_WORDS = env.int("PLAGIARISM_MIN_WORDS", default=8)  # shorter matches ignored
+PLAGIARISM_TASK_MAX_RETRIES = env.int("PLAGIARISM_TASK_MAX_RETRIES", default=5)
+
 # Throttling counts (and anything else cached) are shared by every web worker through Redis.
 CACHES = {
     "default": {

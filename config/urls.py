@@ -11,6 +11,7 @@ admin.site.index_title = "Editorial office"
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", include("submissions.urls")),
+    path("api/", include("plagiarism.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("healthz", healthz, name="healthz"),

@@ -1,1 +1,92 @@
-"""Models of the plagiarism app."""
+"""The fingerprint index and the plagiarism reports."""
+
+import uuid
+
+from django.db import models
+from django.utils import timezone
+
+
+class IndexedPaper(models.Model):
+    """A submission whose fingerprints are in the index, and with which algorithm."""
+
+    submission_id = models.UUIDField(primary_key=True)
+    author_id = models.BigIntegerField()
+    algorithm_version = models.CharField(max_length=50)
+    fingerprints = models.PositiveIntegerField()
+    indexed_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return str(self.submission_id)
+
+
+class Fingerprint(models.Model):
+    """One winnowed k-gram hash of an indexed paper. The primary key (hash first) is the
+    index the candidate search reads: no scan of the corpus."""
+
+    pk = models.CompositePrimaryKey("hash", "submission_id", "position")
+    hash = models.BigIntegerField()
+    submission_id = models.UUIDField()
+    position = models.PositiveIntegerField()
+
+    class Meta:
+        indexes = [models.Index(fields=["submission_id"], name="fingerprint_by_paper")]
+
+    def __str__(self) -> str:
+        return f"{self.hash} @ {self.submission_id}:{self.position}"
+
+
+class Report(models.Model):
+    class State(models.TextChoices):
+        DONE = "done", "done"
+        FAILED = "failed", "failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    submission_id = models.UUIDField()
+    algorithm_version = models.CharField(max_length=50)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.DONE)
+    error = models.TextField(blank=True)
+    score = models.FloatField(null=True)
+    flagged = models.BooleanField(null=True)
+    counted_words = models.PositiveIntegerField(default=0)
+    duration_ms = models.PositiveIntegerField(default=0)
+    checked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission_id", "algorithm_version"], name="one_report_per_version"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"report {self.submission_id} ({self.algorithm_version})"
+
+
+class ReportSource(models.Model):
+    report = models.ForeignKey(Report, on_delete=models.CASCADE, related_name="sources")
+    source_submission_id = models.UUIDField()
+    score = models.FloatField()
+    words = models.PositiveIntegerField()
+    primary_words = models.PositiveIntegerField()
+    self_overlap = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["self_overlap", "-primary_words", "-score"]
+
+    def __str__(self) -> str:
+        return f"{self.source_submission_id} ({self.score:.0%})"
+
+
+class MatchedPassage(models.Model):
+    source = models.ForeignKey(ReportSource, on_delete=models.CASCADE, related_name="passages")
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    source_start = models.PositiveIntegerField()
+    source_end = models.PositiveIntegerField()
+    words = models.PositiveIntegerField()
+
+    class Meta:
+        ordering = ["start"]
+
+    def __str__(self) -> str:
+        return f"{self.start}-{self.end} ↔ {self.source_start}-{self.source_end}"

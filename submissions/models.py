@@ -46,6 +46,9 @@ class Submission(models.Model):
     similarity_score = models.FloatField(null=True, blank=True)
     plagiarism_flagged = models.BooleanField(null=True, blank=True)
     checked_at = models.DateTimeField(null=True, blank=True)
+    plagiarism_error = models.CharField(
+        max_length=500, blank=True, help_text="why the plagiarism check could not be done"
+    )
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -1,5 +1,9 @@
 """Reads of the submissions app. Authors see only their own submissions; staff see all."""
 
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Prefetch, QuerySet
 
@@ -22,3 +26,35 @@ def submission_get_for(*, user: AbstractBaseUser, submission_id) -> Submission |
         .filter(pk=submission_id, **({} if user.is_staff else {"author": user}))
         .first()
     )
+
+
+@dataclass(frozen=True)
+class PaperText:
+    """What other apps may read of a submission: its text, author, title and age."""
+
+    id: str
+    text: str
+    author_id: int
+    title: str
+    order: datetime  # created_at: the engine credits shared text to the earliest source
+
+
+def paper_texts(*, submission_ids: Iterable) -> list[PaperText]:
+    rows = Submission.objects.filter(pk__in=list(submission_ids)).values_list(
+        "id", "text", "author_id", "title", "created_at"
+    )
+    return [
+        PaperText(str(pk), text, author, title, created)
+        for pk, text, author, title, created in rows
+    ]
+
+
+def paper_titles(*, submission_ids: Iterable) -> dict[str, str]:
+    rows = Submission.objects.filter(pk__in=list(submission_ids)).values_list("id", "title")
+    return {str(pk): title for pk, title in rows}
+
+
+def paper_ids_in_order() -> Iterator[str]:
+    """Every submission id, oldest first (rebuilding an index)."""
+    for pk in Submission.objects.order_by("created_at").values_list("id", flat=True).iterator():
+        yield str(pk)

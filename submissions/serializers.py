@@ -75,9 +75,19 @@ class TransitionOutput(serializers.ModelSerializer):
 
 
 class PlagiarismSummaryOutput(serializers.Serializer):
-    similarity_score = serializers.FloatField()
-    flagged = serializers.BooleanField(source="plagiarism_flagged")
-    checked_at = serializers.DateTimeField()
+    similarity_score = serializers.FloatField(allow_null=True)
+    flagged = serializers.BooleanField(source="plagiarism_flagged", allow_null=True)
+    checked_at = serializers.DateTimeField(allow_null=True)
+    error = serializers.CharField(source="plagiarism_error")
+    report_url = serializers.SerializerMethodField()
+
+    @extend_schema_field(OpenApiTypes.URI)
+    def get_report_url(self, submission: Submission) -> str | None:
+        if submission.checked_at is None:
+            return None
+        path = reverse("submission-report", kwargs={"submission_id": submission.id})
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request else path
 
 
 class SubmissionOutput(serializers.ModelSerializer):
@@ -114,9 +124,9 @@ class SubmissionOutput(serializers.ModelSerializer):
 
     @extend_schema_field(PlagiarismSummaryOutput(allow_null=True))
     def get_plagiarism(self, submission: Submission) -> dict | None:
-        if submission.checked_at is None:
+        if submission.checked_at is None and not submission.plagiarism_error:
             return None
-        return PlagiarismSummaryOutput(submission).data
+        return PlagiarismSummaryOutput(submission, context=self.context).data
 
 
 class SubmissionDetailOutput(SubmissionOutput):

@@ -195,9 +195,7 @@ def submission_decide(
     )
 
 
-def submission_mark_checked(
-    *, submission: Submission, similarity_score: float, flagged: bool
-) -> Submission:
+def submission_mark_checked(*, submission_id, similarity_score: float, flagged: bool) -> Submission:
     """Record the plagiarism check's summary and move the submission to ``checked``.
 
     Called by the plagiarism app inside its own transaction (which publishes
@@ -205,11 +203,26 @@ def submission_mark_checked(
     gets the summary.
     """
     with transaction.atomic():
-        locked = Submission.objects.select_for_update().get(pk=submission.pk)
+        locked = Submission.objects.select_for_update().get(pk=submission_id)
         locked.similarity_score = similarity_score
         locked.plagiarism_flagged = flagged
+        locked.plagiarism_error = ""
         locked.checked_at = timezone.now()
-        locked.save(update_fields=["similarity_score", "plagiarism_flagged", "checked_at"])
+        locked.save(
+            update_fields=[
+                "similarity_score",
+                "plagiarism_flagged",
+                "plagiarism_error",
+                "checked_at",
+            ]
+        )
         if locked.status == Status.SUBMITTED:
             locked = submission_transition(submission=locked, to_status=Status.CHECKED, actor=None)
     return locked
+
+
+def submission_mark_check_failed(*, submission_id, reason: str) -> None:
+    """The plagiarism check gave up: say so on the submission rather than wait forever."""
+    Submission.objects.filter(pk=submission_id, checked_at__isnull=True).update(
+        plagiarism_error=reason[:500]
+    )

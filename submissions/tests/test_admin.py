@@ -26,7 +26,7 @@ def paper(author, title="Paper", score=None) -> Submission:
     submission = submission_create(author=author, title=title, text=PARAGRAPH)
     if score is not None:
         submission = submission_mark_checked(
-            submission=submission, similarity_score=score, flagged=score >= 0.4
+            submission_id=submission.pk, similarity_score=score, flagged=score >= 0.4
         )
     return submission
 
@@ -74,7 +74,7 @@ def test_the_detail_page_shows_text_file_summary_history_and_the_next_steps(offi
         format="multipart",
     ).json()["id"]
     submission = Submission.objects.get(pk=submission_id)
-    submission_mark_checked(submission=submission, similarity_score=0.12, flagged=False)
+    submission_mark_checked(submission_id=submission.pk, similarity_score=0.12, flagged=False)
 
     page = office.get(f"{CHANGELIST}{submission_id}/change/").content.decode()
     assert "fingerprints of word sequences" in page

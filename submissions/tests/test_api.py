@@ -294,7 +294,7 @@ def test_detail_shows_status_history_and_the_plagiarism_summary_once_there(api, 
 
     submission = text_submission(author)
     assert api.get(detail(submission.id)).json()["plagiarism"] is None
-    submission_mark_checked(submission=submission, similarity_score=0.42, flagged=True)
+    submission_mark_checked(submission_id=submission.pk, similarity_score=0.42, flagged=True)
     body = api.get(detail(submission.id)).json()
     assert body["status"] == "checked"
     assert body["plagiarism"]["similarity_score"] == 0.42 and body["plagiarism"]["flagged"]

@@ -12,6 +12,7 @@ ENDPOINTS = {
     "/api/submissions/{submission_id}/": {"get"},
     "/api/submissions/{submission_id}/file/": {"get"},
     "/api/submissions/{submission_id}/withdraw/": {"post"},
+    "/api/submissions/{submission_id}/report/": {"get"},
 }
 
 

@@ -100,7 +100,9 @@ def test_withdrawing_is_not_a_decision(author, editor):
 
 def test_the_plagiarism_summary_moves_a_submission_to_checked(author):
     submission = in_status(author, Status.SUBMITTED)
-    checked = submission_mark_checked(submission=submission, similarity_score=0.2, flagged=False)
+    checked = submission_mark_checked(
+        submission_id=submission.pk, similarity_score=0.2, flagged=False
+    )
     assert checked.status == Status.CHECKED
     assert (checked.similarity_score, checked.plagiarism_flagged) == (0.2, False)
     assert checked.checked_at is not None
@@ -108,7 +110,9 @@ def test_the_plagiarism_summary_moves_a_submission_to_checked(author):
 
 def test_a_summary_for_a_withdrawn_submission_keeps_it_withdrawn(author):
     submission = in_status(author, Status.WITHDRAWN)
-    checked = submission_mark_checked(submission=submission, similarity_score=0.9, flagged=True)
+    checked = submission_mark_checked(
+        submission_id=submission.pk, similarity_score=0.9, flagged=True
+    )
     assert checked.status == Status.WITHDRAWN and checked.similarity_score == 0.9
 
 

@@ -1,0 +1,20 @@
+"""The plagiarism consumer group: every uploaded paper gets a check."""
+
+from kombu.exceptions import OperationalError as BrokerUnavailable
+
+from outbox.consumer import ConsumerGroup, RetryLater
+from outbox.events import PaperUploaded
+from outbox.wire import ReceivedEvent
+from plagiarism.tasks import check_submission
+
+
+def handle_paper_uploaded(event: ReceivedEvent[PaperUploaded]) -> None:
+    """Enqueue the check. Enqueued before the inbox commits, so a crash in between enqueues
+    it again on redelivery: the task is idempotent, a lost check would not be."""
+    try:
+        check_submission.delay(str(event.data.submission_id))
+    except BrokerUnavailable as exc:
+        raise RetryLater(f"cannot reach the Celery broker: {exc}") from exc
+
+
+GROUP = ConsumerGroup(name="plagiarism", handlers={PaperUploaded: handle_paper_uploaded})

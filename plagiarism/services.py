@@ -1,0 +1,173 @@
+"""Writes of the plagiarism app: the index in PostgreSQL and the check that makes a report."""
+
+import logging
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import connection, transaction
+
+from outbox.events import PlagiarismChecked
+from outbox.services import publish_on_commit
+from plagiarism import engine
+from plagiarism.models import Fingerprint, IndexedPaper, MatchedPassage, Report, ReportSource
+from submissions.selectors import PaperText, paper_texts
+from submissions.services import submission_mark_check_failed, submission_mark_checked
+
+logger = logging.getLogger(__name__)
+
+CANDIDATES_SQL = f"""
+    SELECT submission_id, count(*) AS shared FROM {Fingerprint._meta.db_table}
+    WHERE hash = ANY(%s) GROUP BY submission_id ORDER BY shared DESC LIMIT %s
+"""  # noqa: S608 - our own table
+
+
+def engine_config() -> engine.Config:
+    return engine.Config(
+        threshold=settings.PLAGIARISM_THRESHOLD, min_words=settings.PLAGIARISM_MIN_WORDS
+    )
+
+
+class PostgresCorpus:
+    """The engine's view of the index: candidates by shared fingerprints, texts by id."""
+
+    def candidates(self, fingerprints: Sequence[int], limit: int) -> list[tuple[str, int]]:
+        if not fingerprints:
+            return []
+        with connection.cursor() as cursor:
+            cursor.execute(CANDIDATES_SQL, [list(set(fingerprints)), limit])
+            return [(str(pk), shared) for pk, shared in cursor.fetchall()]
+
+    def sources(self, ids: Sequence[str]) -> list[PaperText]:
+        return paper_texts(submission_ids=ids)
+
+
+def paper_index_add(*, paper: PaperText, config: engine.Config) -> int:
+    """Add ``paper``'s fingerprints to the index (again: replaces what was there)."""
+    prints = engine.fingerprint(engine.prepare(paper.text, config), config)
+    Fingerprint.objects.filter(submission_id=paper.id).delete()
+    Fingerprint.objects.bulk_create(
+        [Fingerprint(hash=h, submission_id=paper.id, position=p) for h, p in prints],
+        batch_size=5000,
+        ignore_conflicts=True,
+    )
+    IndexedPaper.objects.update_or_create(
+        submission_id=paper.id,
+        defaults={
+            "author_id": paper.author_id,
+            "algorithm_version": engine.ALGORITHM_VERSION,
+            "fingerprints": len(prints),
+        },
+    )
+    return len(prints)
+
+
+@dataclass(frozen=True)
+class CheckOutcome:
+    report: Report
+    created: bool
+
+
+def submission_check(*, submission_id: str) -> CheckOutcome:
+    """Check a submission against the corpus and, in one transaction: store the report, add
+    the paper to the index, move the submission to ``checked`` and publish
+    ``plagiarism_checked``. Idempotent: a report for this algorithm version ends it."""
+    version = engine.ALGORITHM_VERSION
+    existing = Report.objects.filter(submission_id=submission_id, algorithm_version=version)
+    if (report := existing.first()) is not None and report.state == Report.State.DONE:
+        return CheckOutcome(report, created=False)
+    papers = paper_texts(submission_ids=[submission_id])
+    if not papers:
+        raise LookupError(f"no submission {submission_id}")
+    (paper,) = papers
+    config = engine_config()
+    started = time.perf_counter()
+    result = engine.check(
+        paper.text,
+        PostgresCorpus(),
+        author_id=paper.author_id,
+        exclude_ids=[paper.id],
+        config=config,
+    )
+    duration_ms = round((time.perf_counter() - started) * 1000)
+    with transaction.atomic():
+        # Two workers on one submission: the second waits here, then finds the report.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(7303, hashtext(%s))", [paper.id])
+        report = existing.first()
+        if report is not None and report.state == Report.State.DONE:
+            return CheckOutcome(report, created=False)
+        existing.delete()  # a recorded failure gives way to the result
+        report = Report.objects.create(
+            submission_id=paper.id,
+            algorithm_version=version,
+            score=result.score,
+            flagged=result.flagged,
+            counted_words=result.counted_words,
+            duration_ms=duration_ms,
+        )
+        for match in [*result.sources, *result.self_overlap]:
+            source = ReportSource.objects.create(
+                report=report,
+                source_submission_id=match.source_id,
+                score=match.score,
+                words=match.words,
+                primary_words=match.primary_words,
+                self_overlap=match.self_overlap,
+            )
+            MatchedPassage.objects.bulk_create(
+                MatchedPassage(
+                    source=source,
+                    start=p.start,
+                    end=p.end,
+                    source_start=p.source_start,
+                    source_end=p.source_end,
+                    words=p.words,
+                )
+                for p in match.passages
+            )
+        paper_index_add(paper=paper, config=config)
+        submission_mark_checked(
+            submission_id=paper.id, similarity_score=result.score, flagged=result.flagged
+        )
+        publish_on_commit(
+            PlagiarismChecked(
+                submission_id=paper.id,
+                overall_score=round(result.score, 6),
+                flagged=result.flagged,
+                source_count=len(result.sources),
+                algorithm_version=version,
+                duration_ms=duration_ms,
+            )
+        )
+    logger.info(
+        "plagiarism.checked submission_id=%s score=%.3f flagged=%s sources=%d ms=%d",
+        paper.id,
+        result.score,
+        result.flagged,
+        len(result.sources),
+        duration_ms,
+    )
+    return CheckOutcome(report, created=True)
+
+
+def submission_check_failed(*, submission_id: str, error: str) -> None:
+    """Record that the check kept failing, so the submission shows it instead of waiting."""
+    with transaction.atomic():
+        done = Report.objects.filter(
+            submission_id=submission_id,
+            algorithm_version=engine.ALGORITHM_VERSION,
+            state=Report.State.DONE,
+        )
+        if done.exists():
+            return
+        Report.objects.update_or_create(
+            submission_id=submission_id,
+            algorithm_version=engine.ALGORITHM_VERSION,
+            defaults={"state": Report.State.FAILED, "error": error[:2000]},
+        )
+        submission_mark_check_failed(
+            submission_id=submission_id, reason="the plagiarism check failed; editors are told"
+        )
+    logger.error("plagiarism.check_failed submission_id=%s error=%s", submission_id, error)

@@ -1,0 +1,113 @@
+"""The whole flow: paper_uploaded on Kafka → consume_plagiarism → a real Celery worker →
+report, index, status and plagiarism_checked, once."""
+
+import random
+
+import pytest
+from rest_framework.test import APIClient
+
+from conftest import running_consumer, wait_until
+from outbox.models import OutboxEvent
+from outbox.relay import Relay
+from plagiarism.handlers import GROUP as PLAGIARISM
+from plagiarism.models import IndexedPaper, Report
+from plagiarism.services import submission_check, submission_check_failed
+from submissions.models import Status, Submission
+from submissions.services import submission_create
+from submissions.tests.factories import UserFactory
+
+WORDS = [f"word{n}" for n in range(3000)]
+
+
+def prose(seed: int, count: int) -> str:
+    rng = random.Random(seed)
+    return " ".join(rng.choice(WORDS) for _ in range(count))
+
+
+def relay_all() -> None:
+    relay = Relay()
+    while relay.run_once():
+        pass
+    relay.close()
+
+
+def checked(submission: Submission) -> bool:
+    return Submission.objects.get(pk=submission.pk).status == Status.CHECKED
+
+
+def test_an_upload_is_checked_through_kafka_and_a_real_worker(kafka_topics, celery_worker):
+    original_author, copier = UserFactory(), UserFactory()
+    copied = prose(1, 80)
+    original = submission_create(
+        author=original_author, title="The original", text=f"{prose(2, 100)} {copied}"
+    )
+    with running_consumer(PLAGIARISM):
+        relay_all()
+        wait_until(lambda: checked(original), timeout=60, what="the original to be checked")
+        copy = submission_create(author=copier, title="The copy", text=f"{copied} {prose(3, 120)}")
+        relay_all()
+        wait_until(lambda: checked(copy), timeout=60, what="the copy to be checked")
+
+    report = Report.objects.get(submission_id=copy.pk)
+    (source,) = report.sources.all()
+    assert str(source.source_submission_id) == str(original.pk)
+    assert report.score == pytest.approx(80 / 200, abs=0.01) and report.flagged
+    copy.refresh_from_db()
+    assert copy.similarity_score == report.score and copy.plagiarism_flagged
+    assert IndexedPaper.objects.count() == 2
+    events = OutboxEvent.objects.filter(event_type="plagiarism_checked", key=str(copy.pk))
+    (event,) = events
+    assert event.payload["flagged"] and event.payload["source_count"] == 1
+
+    api = APIClient()
+    api.force_authenticate(copier)
+    body = api.get(f"/api/submissions/{copy.pk}/report/").json()
+    assert body["state"] == "done" and body["flagged"]
+    (passage,) = body["sources"][0]["passages"]
+    assert passage["text"] == copied == passage["source_text"]
+    assert body["sources"][0]["title"] == "The original"
+
+
+@pytest.mark.django_db
+def test_a_second_check_of_the_same_submission_changes_nothing():
+    submission = submission_create(author=UserFactory(), title="Once", text=prose(4, 100))
+    first = submission_check(submission_id=str(submission.pk))
+    second = submission_check(submission_id=str(submission.pk))
+    assert first.created and not second.created
+    assert Report.objects.count() == 1
+    assert OutboxEvent.objects.filter(event_type="plagiarism_checked").count() == 1
+    assert Submission.objects.get(pk=submission.pk).history.count() == 2  # submitted, checked
+
+
+@pytest.mark.django_db
+def test_a_check_that_keeps_failing_shows_on_the_submission_and_the_report():
+    author = UserFactory()
+    submission = submission_create(author=author, title="Unlucky", text=prose(5, 100))
+    submission_check_failed(submission_id=str(submission.pk), error="RuntimeError: disk full")
+    api = APIClient()
+    api.force_authenticate(author)
+    detail = api.get(f"/api/submissions/{submission.pk}/").json()
+    assert detail["status"] == "submitted"
+    assert "failed" in detail["plagiarism"]["error"]
+    report = api.get(f"/api/submissions/{submission.pk}/report/").json()
+    assert report["state"] == "failed" and report["error"] == "RuntimeError: disk full"
+    # A later successful check replaces the failure.
+    assert submission_check(submission_id=str(submission.pk)).created
+    assert Report.objects.get().state == Report.State.DONE
+
+
+@pytest.mark.django_db
+def test_the_report_is_only_for_its_author_and_staff():
+    author, stranger = UserFactory(), UserFactory()
+    submission = submission_create(author=author, title="Mine", text=prose(6, 100))
+    api = APIClient()
+    api.force_authenticate(author)
+    missing = api.get(f"/api/submissions/{submission.pk}/report/")
+    assert missing.status_code == 404 and "no plagiarism report yet" in missing.json()["detail"]
+    submission_check(submission_id=str(submission.pk))
+    assert api.get(f"/api/submissions/{submission.pk}/report/").status_code == 200
+    api.force_authenticate(stranger)
+    assert api.get(f"/api/submissions/{submission.pk}/report/").status_code == 404
+    editor = UserFactory(is_staff=True)
+    api.force_authenticate(editor)
+    assert api.get(f"/api/submissions/{submission.pk}/report/").status_code == 200

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from plagiarism import apis
+
+urlpatterns = [
+    path(
+        "submissions/<uuid:submission_id>/report/",
+        apis.SubmissionReportApi.as_view(),
+        name="submission-report",
+    ),
+]
