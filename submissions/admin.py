@@ -122,10 +122,16 @@ class SubmissionAdmin(admin.ModelAdmin):
     @admin.display(description="summary")
     def plagiarism_summary(self, submission: Submission) -> str:
         if submission.checked_at is None:
-            return "not checked yet"
+            return submission.plagiarism_error or "not checked yet"
         verdict = "flagged" if submission.plagiarism_flagged else "not flagged"
         checked = f"{submission.checked_at:%Y-%m-%d %H:%M} UTC"
-        return f"{submission.similarity_score:.1%} similar, {verdict}, checked {checked}"
+        return format_html(
+            '{} similar, {}, checked {} — <a href="{}">full report</a>',
+            f"{submission.similarity_score:.1%}",
+            verdict,
+            checked,
+            reverse("admin:plagiarism_report_for_submission", args=[submission.pk]),
+        )
 
     @admin.display(description="file")
     def download(self, submission: Submission) -> str:
