@@ -156,6 +156,8 @@ FILE_UPLOAD_PERMISSIONS = 0o640
 # --- Plagiarism ---------------------------------------------------------------------------
 PLAGIARISM_THRESHOLD = env.float("PLAGIARISM_THRESHOLD", default=0.10)  # flag at or above
 PLAGIARISM_MIN_WORDS = env.int("PLAGIARISM_MIN_WORDS", default=8)  # shorter matches ignored
+# Fingerprints shared by more papers than this are common phrases, not evidence.
+PLAGIARISM_MAX_DF = env.int("PLAGIARISM_MAX_DF", default=20)
 PLAGIARISM_TASK_MAX_RETRIES = env.int("PLAGIARISM_TASK_MAX_RETRIES", default=5)
 
 # Throttling counts (and anything else cached) are shared by every web worker through Redis.

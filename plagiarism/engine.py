@@ -31,6 +31,7 @@ REFERENCES_RE = re.compile(
     re.IGNORECASE | re.MULTILINE,
 )
 QUOTE_PAIRS = {"“": "”", '"': '"', "«": "»", "„": "“"}
+QUOTE_OPEN_RE = re.compile("[" + "".join(QUOTE_PAIRS) + "]")
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,8 @@ class Config:
     exclude_quotes: bool = True
     exclude_references: bool = True
     max_candidates: int = 50
+    min_shared: int = 2  # fingerprints a source must share (about 10 words) to be aligned
+    max_df: int = 20  # fingerprints in more sources than this are common phrases: ignored
     max_positions_per_gram: int = 64  # k-grams repeated more often than this are boilerplate
 
     @property
@@ -117,11 +120,12 @@ class Corpus(Protocol):
 
 
 # -- 1. tokens ----------------------------------------------------------------------------------
+def normalise(word: str) -> str:
+    return word.lower() if word.isascii() else unicodedata.normalize("NFKC", word).casefold()
+
+
 def tokenize(text: str) -> list[Token]:
-    return [
-        Token(unicodedata.normalize("NFKC", m.group()).casefold(), m.start(), m.end())
-        for m in WORD_RE.finditer(text)
-    ]
+    return [Token(normalise(m.group()), m.start(), m.end()) for m in WORD_RE.finditer(text)]
 
 
 def excluded_spans(text: str, config: Config) -> list[tuple[int, int]]:
@@ -133,16 +137,15 @@ def excluded_spans(text: str, config: Config) -> list[tuple[int, int]]:
         if headings and headings[-1].start() > len(text) / 2:
             spans.append((headings[-1].start(), len(text)))
     if config.exclude_quotes:
-        i = 0
-        while i < len(text):
-            close = QUOTE_PAIRS.get(text[i])
-            if close is not None:
-                j = text.find(close, i + 1)
-                if j != -1 and j - i <= 2000 and "\n\n" not in text[i:j]:
-                    spans.append((i, j + 1))
-                    i = j + 1
-                    continue
-            i += 1
+        after = 0
+        for opening in QUOTE_OPEN_RE.finditer(text):
+            i = opening.start()
+            if i < after:
+                continue  # inside the quotation just closed
+            j = text.find(QUOTE_PAIRS[text[i]], i + 1)
+            if j != -1 and j - i <= 2000 and "\n\n" not in text[i:j]:
+                spans.append((i, j + 1))
+                after = j + 1
     return spans
 
 
@@ -306,7 +309,11 @@ def check(
     prints = fingerprint(paper, config)
     excluded = set(exclude_ids)
     ranked = corpus.candidates([h for h, _ in prints], config.max_candidates + len(excluded))
-    ids = [source_id for source_id, _ in ranked if source_id not in excluded]
+    ids = [
+        source_id
+        for source_id, shared in ranked
+        if source_id not in excluded and shared >= config.min_shared
+    ]
     ids = ids[: config.max_candidates]
     matches: list[SourceMatch] = []
     attributed: set[int] = set()
@@ -363,7 +370,10 @@ class MemoryCorpus:
     def candidates(self, fingerprints: Sequence[int], limit: int) -> list[tuple[str, int]]:
         shared: dict[str, int] = defaultdict(int)
         for gram in set(fingerprints):
-            for source_id in self.postings.get(gram, ()):
+            holders = self.postings.get(gram, ())
+            if len(holders) > self.config.max_df:
+                continue
+            for source_id in holders:
                 shared[source_id] += 1
         return sorted(shared.items(), key=lambda item: -item[1])[:limit]
 

@@ -17,26 +17,43 @@ from submissions.services import submission_mark_check_failed, submission_mark_c
 
 logger = logging.getLogger(__name__)
 
+COPY_SQL = f"COPY {Fingerprint._meta.db_table} (hash, submission_id, position) FROM STDIN"
+# Fingerprints found in many papers ("as well as the") say nothing about copying and would
+# crowd the real sources out of the candidates: those above max_df papers are left out.
 CANDIDATES_SQL = f"""
-    SELECT submission_id, count(*) AS shared FROM {Fingerprint._meta.db_table}
-    WHERE hash = ANY(%s) GROUP BY submission_id ORDER BY shared DESC LIMIT %s
+    WITH rare AS (
+        SELECT hash FROM {Fingerprint._meta.db_table}
+        WHERE hash = ANY(%(hashes)s)
+        GROUP BY hash HAVING count(*) <= %(max_df)s
+    )
+    SELECT submission_id, count(*) AS shared
+    FROM {Fingerprint._meta.db_table} JOIN rare USING (hash)
+    GROUP BY submission_id ORDER BY shared DESC LIMIT %(limit)s
 """  # noqa: S608 - our own table
 
 
 def engine_config() -> engine.Config:
     return engine.Config(
-        threshold=settings.PLAGIARISM_THRESHOLD, min_words=settings.PLAGIARISM_MIN_WORDS
+        threshold=settings.PLAGIARISM_THRESHOLD,
+        min_words=settings.PLAGIARISM_MIN_WORDS,
+        max_df=settings.PLAGIARISM_MAX_DF,
     )
 
 
 class PostgresCorpus:
     """The engine's view of the index: candidates by shared fingerprints, texts by id."""
 
+    def __init__(self, config: engine.Config | None = None) -> None:
+        self.max_df = (config or engine_config()).max_df
+
     def candidates(self, fingerprints: Sequence[int], limit: int) -> list[tuple[str, int]]:
         if not fingerprints:
             return []
         with connection.cursor() as cursor:
-            cursor.execute(CANDIDATES_SQL, [list(set(fingerprints)), limit])
+            cursor.execute(
+                CANDIDATES_SQL,
+                {"hashes": list(set(fingerprints)), "max_df": self.max_df, "limit": limit},
+            )
             return [(str(pk), shared) for pk, shared in cursor.fetchall()]
 
     def sources(self, ids: Sequence[str]) -> list[PaperText]:
@@ -47,11 +64,10 @@ def paper_index_add(*, paper: PaperText, config: engine.Config) -> int:
     """Add ``paper``'s fingerprints to the index (again: replaces what was there)."""
     prints = engine.fingerprint(engine.prepare(paper.text, config), config)
     Fingerprint.objects.filter(submission_id=paper.id).delete()
-    Fingerprint.objects.bulk_create(
-        [Fingerprint(hash=h, submission_id=paper.id, position=p) for h, p in prints],
-        batch_size=5000,
-        ignore_conflicts=True,
-    )
+    # COPY: a paper brings hundreds of rows, and a rebuild millions.
+    with connection.cursor() as cursor, cursor.copy(COPY_SQL) as copy:
+        for gram, position in prints:
+            copy.write_row((gram, paper.id, position))
     IndexedPaper.objects.update_or_create(
         submission_id=paper.id,
         defaults={
@@ -85,7 +101,7 @@ def submission_check(*, submission_id: str) -> CheckOutcome:
     started = time.perf_counter()
     result = engine.check(
         paper.text,
-        PostgresCorpus(),
+        PostgresCorpus(config),
         author_id=paper.author_id,
         exclude_ids=[paper.id],
         config=config,

@@ -1,0 +1,149 @@
+"""Speed and recall of the plagiarism check as the corpus grows.
+
+    .venv/bin/python bench/plagiarism_speed.py [--sizes 10000,30000,100000] [--queries 30]
+
+For each size: a synthetic corpus of documents of about 1,500 words drawn from a Zipf-
+distributed vocabulary is stored and indexed with the code the check task runs
+(``paper_index_add``: fingerprints written with COPY); then papers of 5,000 words, each with
+planted passages copied from known places in the corpus (one verbatim, one lightly edited:
+a word in ten replaced), are checked with ``plagiarism.services`` against the PostgreSQL
+index. Prints the index build rate, the index size on disk per document, check latency p50
+and p95, and the recall of the planted passages. The corpus grows in place from one size to
+the next. Needs the services up.
+"""
+
+import argparse
+import itertools
+import random
+import sys
+import time
+import uuid
+
+from common import bench_environment, percentile
+
+VOCABULARY = 50_000
+DOC_WORDS = 1500
+PAPER_WORDS = 5000
+
+
+def zipf_words(
+    rng: random.Random, cumulative: list[float], vocabulary: list[str], n: int
+) -> list[str]:
+    return rng.choices(vocabulary, cum_weights=cumulative, k=n)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000,30000,100000")
+    parser.add_argument("--queries", type=int, default=30)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    print(
+        f"command: .venv/bin/python bench/plagiarism_speed.py --sizes {args.sizes} "
+        f"--queries {args.queries}"
+    )
+    with bench_environment("bench_plagiarism") as _env:
+        from django.contrib.auth import get_user_model
+        from django.db import connection, transaction
+        from django.utils import timezone
+        from tqdm import tqdm
+
+        from plagiarism import engine
+        from plagiarism.services import PostgresCorpus, engine_config, paper_index_add
+        from submissions.models import Submission
+        from submissions.selectors import PaperText
+
+        rng = random.Random(2026)
+        vocabulary = [f"w{n}" for n in range(VOCABULARY)]
+        cumulative = list(itertools.accumulate(1 / (rank + 1) for rank in range(VOCABULARY)))
+        config = engine_config()
+        author = get_user_model().objects.create(username="corpus", password="!")  # noqa: S106
+        docs: list[tuple[str, list[str]]] = []
+
+        for size in sizes:
+            new = size - len(docs)
+            started = time.perf_counter()
+            for start in tqdm(
+                range(0, new, 500),
+                desc=f"corpus to {size}",
+                unit="x500 docs",
+                disable=None,
+                file=sys.stderr,
+            ):
+                batch = []
+                for _ in range(min(500, new - start)):
+                    words = zipf_words(rng, cumulative, vocabulary, DOC_WORDS)
+                    batch.append((str(uuid.uuid4()), words))
+                with transaction.atomic():
+                    Submission.objects.bulk_create(
+                        Submission(
+                            id=doc_id,
+                            author=author,
+                            title=doc_id[:8],
+                            text=" ".join(words),
+                            word_count=len(words),
+                            content_hash="0" * 64,
+                            created_at=timezone.now(),
+                        )
+                        for doc_id, words in batch
+                    )
+                    for doc_id, words in batch:
+                        paper_index_add(
+                            paper=PaperText(doc_id, " ".join(words), author.pk, "", timezone.now()),
+                            config=config,
+                        )
+                docs.extend(batch)
+            build_rate = new / (time.perf_counter() - started)
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE plagiarism_fingerprint")
+                cursor.execute("SELECT pg_total_relation_size('plagiarism_fingerprint')")
+                index_bytes = cursor.fetchone()[0]
+
+            latencies, found, planted = [], 0, 0
+            corpus = PostgresCorpus()
+            for _ in range(args.queries):
+                words = zipf_words(rng, cumulative, vocabulary, PAPER_WORDS)
+                expected = []
+                for kind, length in (("copy", 60), ("edited", 80)):
+                    source_id, source_words = rng.choice(docs)
+                    at = rng.randrange(0, DOC_WORDS - length)
+                    passage = list(source_words[at : at + length])
+                    if kind == "edited":
+                        for n in range(5, length, 10):
+                            passage[n] = "edited"
+                    where = rng.randrange(0, len(words))
+                    words[where:where] = passage
+                    expected.append((source_id, where, where + length))
+                text = " ".join(words)
+                offsets = [0]
+                for word in words:
+                    offsets.append(offsets[-1] + len(word) + 1)
+                t0 = time.perf_counter()
+                report = engine.check(text, corpus, config=config)
+                latencies.append((time.perf_counter() - t0) * 1000)
+                for source_id, first, last in expected:
+                    planted += 1
+                    span = (offsets[first], offsets[last] - 1)
+                    for match in report.sources:
+                        if match.source_id != source_id:
+                            continue
+                        overlap = sum(
+                            max(0, min(p.end, span[1]) - max(p.start, span[0]))
+                            for p in match.passages
+                        )
+                        if overlap >= 0.5 * (span[1] - span[0]):
+                            found += 1
+                            break
+            latencies.sort()
+            print(
+                f"{size:>7} documents: index build {build_rate:,.0f} docs/s, "
+                f"index {index_bytes / size / 1024:.1f} KiB/doc, check of a {PAPER_WORDS}-word "
+                f"paper p50 {percentile(latencies, 0.5):.0f} ms "
+                f"p95 {percentile(latencies, 0.95):.0f} ms, "
+                f"planted-passage recall {found / planted:.3f} ({found}/{planted})",
+                flush=True,
+            )
+
+
+if __name__ == "__main__":
+    main()
