@@ -111,10 +111,21 @@ class Source(Protocol):
     order: object  # when it entered the corpus: words shared by several go to the earliest
 
 
-class Corpus(Protocol):
-    """What the engine needs of an index: candidates by shared fingerprints, and texts."""
+DIAGONAL_BAND = 40  # words: hits of one copied passage stay within this of each other
 
-    def candidates(self, fingerprints: Sequence[int], limit: int) -> list[tuple[str, int]]: ...
+
+class Corpus(Protocol):
+    """What the engine needs of an index: candidates by shared fingerprints, and texts.
+
+    ``candidates`` ranks sources by their best diagonal: the most shared fingerprints whose
+    position in the source minus the position in the paper falls in one band of
+    ``DIAGONAL_BAND`` words. A copied passage puts all its hits on one diagonal; phrases two
+    unrelated texts happen to share scatter. Fingerprints held by more than ``max_df``
+    sources are ignored."""
+
+    def candidates(
+        self, fingerprints: Sequence[tuple[int, int]], limit: int, min_shared: int
+    ) -> list[tuple[str, int]]: ...
 
     def sources(self, ids: Sequence[str]) -> list[Source]: ...
 
@@ -308,12 +319,8 @@ def check(
     total = paper.counted_words
     prints = fingerprint(paper, config)
     excluded = set(exclude_ids)
-    ranked = corpus.candidates([h for h, _ in prints], config.max_candidates + len(excluded))
-    ids = [
-        source_id
-        for source_id, shared in ranked
-        if source_id not in excluded and shared >= config.min_shared
-    ]
+    ranked = corpus.candidates(prints, config.max_candidates + len(excluded), config.min_shared)
+    ids = [source_id for source_id, _ in ranked if source_id not in excluded]
     ids = ids[: config.max_candidates]
     matches: list[SourceMatch] = []
     attributed: set[int] = set()
@@ -359,23 +366,29 @@ class MemoryCorpus:
     benchmarks of the engine alone."""
 
     config: Config = field(default_factory=Config)
-    postings: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
+    postings: dict[int, list[tuple[str, int]]] = field(default_factory=lambda: defaultdict(list))
     documents: dict[str, "MemorySource"] = field(default_factory=dict)
 
     def add(self, source_id: str, text: str, author_id: object = None) -> None:
         self.documents[source_id] = MemorySource(source_id, text, author_id, len(self.documents))
-        for gram, _ in fingerprint(prepare(text, self.config), self.config):
-            self.postings[gram].add(source_id)
+        for gram, position in fingerprint(prepare(text, self.config), self.config):
+            self.postings[gram].append((source_id, position))
 
-    def candidates(self, fingerprints: Sequence[int], limit: int) -> list[tuple[str, int]]:
-        shared: dict[str, int] = defaultdict(int)
-        for gram in set(fingerprints):
+    def candidates(
+        self, fingerprints: Sequence[tuple[int, int]], limit: int, min_shared: int
+    ) -> list[tuple[str, int]]:
+        bands: dict[tuple[str, int], int] = defaultdict(int)
+        for gram, paper_position in fingerprints:
             holders = self.postings.get(gram, ())
-            if len(holders) > self.config.max_df:
+            if len({source_id for source_id, _ in holders}) > self.config.max_df:
                 continue
-            for source_id in holders:
-                shared[source_id] += 1
-        return sorted(shared.items(), key=lambda item: -item[1])[:limit]
+            for source_id, position in holders:
+                bands[source_id, (position - paper_position) // DIAGONAL_BAND] += 1
+        best: dict[str, int] = defaultdict(int)
+        for (source_id, _), hits in bands.items():
+            best[source_id] = max(best[source_id], hits)
+        ranked = sorted(best.items(), key=lambda item: -item[1])
+        return [(source_id, hits) for source_id, hits in ranked if hits >= min_shared][:limit]
 
     def sources(self, ids: Sequence[str]) -> list["MemorySource"]:
         return [self.documents[i] for i in ids]

@@ -18,17 +18,27 @@ from submissions.services import submission_mark_check_failed, submission_mark_c
 logger = logging.getLogger(__name__)
 
 COPY_SQL = f"COPY {Fingerprint._meta.db_table} (hash, submission_id, position) FROM STDIN"
-# Fingerprints found in many papers ("as well as the") say nothing about copying and would
-# crowd the real sources out of the candidates: those above max_df papers are left out.
+# Candidates by their best diagonal (see engine.Corpus): fingerprints held by more than
+# max_df papers are common phrases and left out; hits are counted per paper and per band of
+# (position in the paper indexed - position in the paper checked).
 CANDIDATES_SQL = f"""
-    WITH rare AS (
-        SELECT hash FROM {Fingerprint._meta.db_table}
-        WHERE hash = ANY(%(hashes)s)
-        GROUP BY hash HAVING count(*) <= %(max_df)s
+    WITH query AS (
+        SELECT * FROM unnest(%(hashes)s::bigint[], %(positions)s::int[]) AS q(hash, position)
+    ),
+    rare AS (
+        SELECT f.hash FROM {Fingerprint._meta.db_table} f
+        WHERE f.hash IN (SELECT hash FROM query)
+        GROUP BY f.hash HAVING count(*) <= %(max_df)s
+    ),
+    bands AS (
+        SELECT f.submission_id, floor((f.position - q.position)::float / %(band)s) AS band,
+               count(*) AS hits
+        FROM query q JOIN rare USING (hash) JOIN {Fingerprint._meta.db_table} f USING (hash)
+        GROUP BY 1, 2
     )
-    SELECT submission_id, count(*) AS shared
-    FROM {Fingerprint._meta.db_table} JOIN rare USING (hash)
-    GROUP BY submission_id ORDER BY shared DESC LIMIT %(limit)s
+    SELECT submission_id, max(hits) AS shared FROM bands
+    GROUP BY submission_id HAVING max(hits) >= %(min_shared)s
+    ORDER BY shared DESC LIMIT %(limit)s
 """  # noqa: S608 - our own table
 
 
@@ -46,13 +56,22 @@ class PostgresCorpus:
     def __init__(self, config: engine.Config | None = None) -> None:
         self.max_df = (config or engine_config()).max_df
 
-    def candidates(self, fingerprints: Sequence[int], limit: int) -> list[tuple[str, int]]:
+    def candidates(
+        self, fingerprints: Sequence[tuple[int, int]], limit: int, min_shared: int
+    ) -> list[tuple[str, int]]:
         if not fingerprints:
             return []
         with connection.cursor() as cursor:
             cursor.execute(
                 CANDIDATES_SQL,
-                {"hashes": list(set(fingerprints)), "max_df": self.max_df, "limit": limit},
+                {
+                    "hashes": [h for h, _ in fingerprints],
+                    "positions": [p for _, p in fingerprints],
+                    "max_df": self.max_df,
+                    "band": engine.DIAGONAL_BAND,
+                    "min_shared": min_shared,
+                    "limit": limit,
+                },
             )
             return [(str(pk), shared) for pk, shared in cursor.fetchall()]
 
