@@ -27,8 +27,8 @@ def bench_environment(name: str) -> Iterator[dict[str, str]]:
     url = urlparse(base)
     database = f"{url.path.lstrip('/')}_{name}"
     admin_dsn = urlunparse(url._replace(path="/postgres"))
+    drop_database(admin_dsn, database)
     with psycopg.connect(admin_dsn, autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         conn.execute(f'CREATE DATABASE "{database}"')
     env = {
         "DATABASE_URL": urlunparse(url._replace(path=f"/{database}")),
@@ -58,8 +58,25 @@ def bench_environment(name: str) -> Iterator[dict[str, str]]:
         admin = kafka_admin()
         admin.delete_topics(all_topic_names())
         admin.close()
-        with psycopg.connect(admin_dsn, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        drop_database(admin_dsn, database)
+
+
+def drop_database(admin_dsn: str, database: str) -> None:
+    """Drop a benchmark database, waiting out an autovacuum worker that may still be in it
+    (FORCE cannot end another role's backend)."""
+    import time
+
+    import psycopg
+
+    for attempt in range(30):
+        try:
+            with psycopg.connect(admin_dsn, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+            return
+        except psycopg.errors.InsufficientPrivilege:
+            if attempt == 29:
+                raise
+            time.sleep(1)
 
 
 def percentile(sorted_values: list[float], fraction: float) -> float:

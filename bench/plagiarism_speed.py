@@ -103,7 +103,7 @@ def main() -> None:
             corpus = PostgresCorpus()
             for _ in range(args.queries):
                 words = zipf_words(rng, cumulative, vocabulary, PAPER_WORDS)
-                expected = []
+                plants = []
                 for kind, length in (("copy", 60), ("edited", 80)):
                     source_id, source_words = rng.choice(docs)
                     at = rng.randrange(0, DOC_WORDS - length)
@@ -111,9 +111,13 @@ def main() -> None:
                     if kind == "edited":
                         for n in range(5, length, 10):
                             passage[n] = "edited"
-                    where = rng.randrange(0, len(words))
-                    words[where:where] = passage
-                    expected.append((source_id, where, where + length))
+                    plants.append((rng.randrange(0, len(words)), source_id, passage))
+                expected, shift = [], 0
+                for where, source_id, passage in sorted(plants, key=lambda plant: plant[0]):
+                    start = where + shift  # earlier plants moved this one along
+                    words[start:start] = passage
+                    expected.append((source_id, start, start + len(passage)))
+                    shift += len(passage)
                 text = " ".join(words)
                 offsets = [0]
                 for word in words:
