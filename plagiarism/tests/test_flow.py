@@ -111,3 +111,25 @@ def test_the_report_is_only_for_its_author_and_staff():
     editor = UserFactory(is_staff=True)
     api.force_authenticate(editor)
     assert api.get(f"/api/submissions/{submission.pk}/report/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_a_failing_check_is_retried_then_recorded_as_failed(settings, monkeypatch):
+    from plagiarism import tasks
+
+    settings.PLAGIARISM_TASK_MAX_RETRIES = 2
+    calls = []
+
+    def broken(*, submission_id):
+        calls.append(submission_id)
+        raise RuntimeError("the index is unavailable")
+
+    monkeypatch.setattr(tasks, "submission_check", broken)
+    submission = submission_create(author=UserFactory(), title="Retried", text=prose(7, 100))
+    result = tasks.check_submission.apply(args=[str(submission.pk)])  # runs here, with retries
+    assert result.failed()
+    assert len(calls) == 3  # the first try and two retries
+    report = Report.objects.get(submission_id=submission.pk)
+    assert report.state == Report.State.FAILED
+    assert report.error == "RuntimeError: the index is unavailable"
+    assert Submission.objects.get(pk=submission.pk).plagiarism_error
