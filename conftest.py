@@ -26,6 +26,12 @@ from outbox.topics import all_topic_names
 ROOT = Path(__file__).resolve().parent
 
 
+def pytest_configure(config) -> None:
+    # WhiteNoise warns about a missing STATIC_ROOT on a fresh clone (collectstatic is for
+    # `make up`); the tests do not need the files, only the folder.
+    (ROOT / "var" / "static").mkdir(parents=True, exist_ok=True)
+
+
 def unique_name(prefix: str) -> str:
     return f"{prefix}{uuid.uuid4().hex[:12]}"
 
