@@ -135,16 +135,39 @@ def decode_text(data: bytes) -> str:
     """Text files arrive as UTF-8 (with or without BOM), Windows-1252 and others."""
     if b"\x00" in data and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise ExtractionError("the file is binary, not text", kind="type")
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        try:
+            return data.decode("utf-16")
+        except UnicodeDecodeError as exc:
+            raise ExtractionError("the file says UTF-16 but is not", kind="type") from exc
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         pass
-    candidates = charset_normalizer.from_bytes(data)
-    if not candidates:
+    # Windows-1252 is by far the most common encoding after UTF-8, and on short texts the
+    # detector often guesses a rarer code page (cp775, cp1250, Latin-1 with its control
+    # characters where the curly quotes should be). Take Windows-1252 when the result reads
+    # as Western text; otherwise ask the detector.
+    try:
+        western = data.decode("cp1252")
+    except UnicodeDecodeError:
+        western = None
+    if western is not None and all(_western_char(ch) for ch in set(western)):
+        return western
+    best = charset_normalizer.from_bytes(data).best()
+    if best is None:
         raise ExtractionError("the text's encoding could not be recognised", kind="type")
-    # On short Western text the detector ranks rare code pages (cp775) above Windows-1252,
-    # by far the most common encoding after UTF-8; prefer it whenever it decodes cleanly.
-    for match in candidates:
-        if match.encoding == "cp1252":
-            return str(match)
-    return str(candidates.best())
+    return str(best)
+
+
+# Characters of Windows-1252 that a Western text plausibly contains. Left out: ¹ ³ ¥ and
+# the C1 range, which are what Central European (cp1250) letters such as ą ł Ą turn into.
+_WESTERN_EXTRA = set("‘’‚“”„–—…•€™‹›ˆ˜šžŠŽŒœŸ†‡‰")
+
+
+def _western_char(ch: str) -> bool:
+    if ch.isascii():
+        return ch.isprintable() or ch in "\n\r\t\f"
+    if ch in _WESTERN_EXTRA:
+        return True
+    return "\u00a0" <= ch <= "\u00ff" and ch not in "¹³¥"

@@ -40,6 +40,17 @@ def test_text_files_are_decoded_whatever_their_encoding(encoding):
     assert result.text == text.strip()
 
 
+def test_windows_1252_curly_quotes_are_not_taken_for_control_characters():
+    text = "The solution doesn’t affect the others: it works ‘bottom-up’ — and “well”. " * 2
+    assert extract(text.encode("cp1252"), "answer.txt").text == text.strip()
+
+
+def test_central_european_text_is_left_to_the_detector():
+    text = "Zażółć gęślą jaźń. Łódź jest dużym miastem w środkowej Polsce, nad rzeką. " * 4
+    decoded = extract(text.encode("cp1250"), "polski.txt").text
+    assert "ł" in decoded and "³" not in decoded
+
+
 def test_markdown_is_taken_as_text():
     result = extract(b"# Title\n\nSome *emphasis* here.", "paper.md")
     assert result.file_type == "md" and "emphasis" in result.text
