@@ -1,9 +1,12 @@
 import logging
+from datetime import timedelta
 
 from celery import shared_task
 from django.conf import settings
+from django.utils import timezone
 
 from plagiarism.services import submission_check, submission_check_failed
+from submissions.selectors import papers_waiting_for_check
 
 logger = logging.getLogger(__name__)
 
@@ -25,3 +28,17 @@ def check_submission(self, submission_id: str) -> dict:
             raise
         raise self.retry(exc=exc, countdown=min(60, 2**self.request.retries)) from exc
     return {"submission_id": submission_id, "checked": outcome.created}
+
+
+@shared_task(name="plagiarism.sweep_waiting")
+def sweep_waiting() -> int:
+    """Periodic (Celery beat): enqueue again the check of any submission that has waited
+    far longer than a check takes, in case its task was lost with the broker's memory.
+    Checks are idempotent, so one enqueued twice costs only the time."""
+    cutoff = timezone.now() - timedelta(minutes=settings.PLAGIARISM_SWEEP_AFTER_MINUTES)
+    waiting = papers_waiting_for_check(submitted_before=cutoff)
+    for submission_id in waiting:
+        check_submission.delay(submission_id)
+    if waiting:
+        logger.warning("plagiarism.sweep_enqueued count=%d", len(waiting))
+    return len(waiting)

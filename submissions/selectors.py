@@ -58,3 +58,16 @@ def paper_ids_in_order() -> Iterator[str]:
     """Every submission id, oldest first (rebuilding an index)."""
     for pk in Submission.objects.order_by("created_at").values_list("id", flat=True).iterator():
         yield str(pk)
+
+
+def papers_waiting_for_check(*, submitted_before: datetime, limit: int = 500) -> list[str]:
+    """Ids of submissions still waiting for their plagiarism check since before a time."""
+    from submissions.models import Status
+
+    rows = Submission.objects.filter(
+        status=Status.SUBMITTED,
+        checked_at__isnull=True,
+        plagiarism_error="",
+        created_at__lt=submitted_before,
+    ).order_by("created_at")
+    return [str(pk) for pk in rows.values_list("id", flat=True)[:limit]]

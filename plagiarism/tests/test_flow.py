@@ -133,3 +133,23 @@ def test_a_failing_check_is_retried_then_recorded_as_failed(settings, monkeypatc
     assert report.state == Report.State.FAILED
     assert report.error == "RuntimeError: the index is unavailable"
     assert Submission.objects.get(pk=submission.pk).plagiarism_error
+
+
+def test_a_submission_whose_check_was_lost_is_checked_by_the_sweep(
+    kafka_topics, celery_worker, settings
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from plagiarism.tasks import sweep_waiting
+
+    settings.PLAGIARISM_SWEEP_AFTER_MINUTES = 10
+    waiting = submission_create(author=UserFactory(), title="Forgotten", text=prose(8, 100))
+    fresh = submission_create(author=UserFactory(), title="Just in", text=prose(9, 100))
+    Submission.objects.filter(pk=waiting.pk).update(created_at=timezone.now() - timedelta(hours=1))
+
+    assert sweep_waiting() == 1  # the fresh one still has time
+    wait_until(lambda: checked(waiting), timeout=60, what="the swept submission's check")
+    assert not checked(fresh)
+    assert Report.objects.filter(submission_id=waiting.pk).count() == 1
