@@ -1,18 +1,12 @@
-import random
-
 import pytest
 from django.test import Client
 
 from plagiarism.services import submission_check
+from plagiarism.tests.factories import prose
 from submissions.services import submission_create
 from submissions.tests.factories import EditorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def prose(seed: int, count: int) -> str:
-    rng = random.Random(seed)
-    return " ".join(f"word{rng.randrange(3000)}" for _ in range(count))
 
 
 def report_url(submission) -> str:

@@ -1,4 +1,3 @@
-import random
 from io import StringIO
 
 import pytest
@@ -6,15 +5,11 @@ from django.core.management import CommandError, call_command
 
 from plagiarism.models import Fingerprint, IndexedPaper
 from plagiarism.services import submission_check
+from plagiarism.tests.factories import prose
 from submissions.services import submission_create
 from submissions.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-def prose(seed: int, count: int) -> str:
-    rng = random.Random(seed)
-    return " ".join(f"word{rng.randrange(3000)}" for _ in range(count))
 
 
 def run(*args) -> str:

@@ -1,8 +1,6 @@
 """The whole flow: paper_uploaded on Kafka → consume_plagiarism → a real Celery worker →
 report, index, status and plagiarism_checked, once."""
 
-import random
-
 import pytest
 from rest_framework.test import APIClient
 
@@ -12,16 +10,10 @@ from outbox.relay import Relay
 from plagiarism.handlers import GROUP as PLAGIARISM
 from plagiarism.models import IndexedPaper, Report
 from plagiarism.services import submission_check, submission_check_failed
+from plagiarism.tests.factories import prose
 from submissions.models import Status, Submission
 from submissions.services import submission_create
 from submissions.tests.factories import UserFactory
-
-WORDS = [f"word{n}" for n in range(3000)]
-
-
-def prose(seed: int, count: int) -> str:
-    rng = random.Random(seed)
-    return " ".join(rng.choice(WORDS) for _ in range(count))
 
 
 def relay_all() -> None:
