@@ -14,6 +14,9 @@ class IndexedPaper(models.Model):
     algorithm_version = models.CharField(max_length=50)
     fingerprints = models.PositiveIntegerField()
     indexed_at = models.DateTimeField(default=timezone.now)
+    sequence = models.BigIntegerField(
+        db_index=True, help_text="order of indexing: tells a check what was added meanwhile"
+    )
 
     def __str__(self) -> str:
         return str(self.submission_id)

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Max
 
 from outbox.events import PlagiarismChecked
 from outbox.services import publish_on_commit
@@ -79,6 +80,22 @@ class PostgresCorpus:
         return paper_texts(submission_ids=ids)
 
 
+LOCK_INDEX_COMMIT = 7304  # advisory lock: one check commits its report and index at a time
+SEQUENCE = "plagiarism_index_sequence"
+
+
+def index_sequence_now() -> int:
+    """The highest sequence number among papers whose indexing has committed. (Not the
+    sequence's own last value: a check still committing has taken a number already.)"""
+    return IndexedPaper.objects.aggregate(seen=Max("sequence"))["seen"] or 0
+
+
+def index_sequence_next() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(%s)", [SEQUENCE])
+        return cursor.fetchone()[0]
+
+
 def paper_index_add(*, paper: PaperText, config: engine.Config) -> int:
     """Add ``paper``'s fingerprints to the index (again: replaces what was there)."""
     prints = engine.fingerprint(engine.prepare(paper.text, config), config)
@@ -93,6 +110,7 @@ def paper_index_add(*, paper: PaperText, config: engine.Config) -> int:
             "author_id": paper.author_id,
             "algorithm_version": engine.ALGORITHM_VERSION,
             "fingerprints": len(prints),
+            "sequence": index_sequence_next(),
         },
     )
     return len(prints)
@@ -117,22 +135,31 @@ def submission_check(*, submission_id: str) -> CheckOutcome:
         raise LookupError(f"no submission {submission_id}")
     (paper,) = papers
     config = engine_config()
+
+    def compare() -> engine.Report:
+        return engine.check(
+            paper.text,
+            PostgresCorpus(config),
+            author_id=paper.author_id,
+            exclude_ids=[paper.id],
+            config=config,
+        )
+
     started = time.perf_counter()
-    result = engine.check(
-        paper.text,
-        PostgresCorpus(config),
-        author_id=paper.author_id,
-        exclude_ids=[paper.id],
-        config=config,
-    )
-    duration_ms = round((time.perf_counter() - started) * 1000)
+    seen = index_sequence_now()
+    result = compare()
     with transaction.atomic():
-        # Two workers on one submission: the second waits here, then finds the report.
+        # Checks run side by side; their results are committed one at a time. A paper
+        # indexed by another check since this one looked would be missed, so look again.
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(7303, hashtext(%s))", [paper.id])
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_INDEX_COMMIT])
         report = existing.first()
         if report is not None and report.state == Report.State.DONE:
             return CheckOutcome(report, created=False)
+        if IndexedPaper.objects.filter(sequence__gt=seen).exclude(submission_id=paper.id).exists():
+            logger.info("plagiarism.recheck submission_id=%s (papers indexed meanwhile)", paper.id)
+            result = compare()
+        duration_ms = round((time.perf_counter() - started) * 1000)
         existing.delete()  # a recorded failure gives way to the result
         report = Report.objects.create(
             submission_id=paper.id,

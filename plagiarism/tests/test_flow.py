@@ -145,3 +145,32 @@ def test_a_submission_whose_check_was_lost_is_checked_by_the_sweep(
     wait_until(lambda: checked(waiting), timeout=60, what="the swept submission's check")
     assert not checked(fresh)
     assert Report.objects.filter(submission_id=waiting.pk).count() == 1
+
+
+@pytest.mark.django_db
+def test_a_paper_indexed_while_a_check_ran_is_not_missed(monkeypatch):
+    """Two checks side by side: the source is indexed after the copy's check looked at the
+    index but before it committed; the copy's check looks again."""
+    from plagiarism import services
+
+    shared = prose(20, 60)
+    source = submission_create(author=UserFactory(), title="Racing source", text=shared)
+    copy = submission_create(
+        author=UserFactory(), title="Racing copy", text=f"{prose(21, 60)} {shared}"
+    )
+    real_check = services.engine.check
+    calls = []
+
+    def check_then_let_the_other_commit(*args, **kwargs):
+        result = real_check(*args, **kwargs)
+        calls.append(result.score)
+        if len(calls) == 1:  # the copy's first look, before the source is in the index
+            submission_check(submission_id=str(source.pk))
+        return result
+
+    monkeypatch.setattr(services.engine, "check", check_then_let_the_other_commit)
+    submission_check(submission_id=str(copy.pk))
+    report = Report.objects.get(submission_id=copy.pk)
+    assert calls[0] == 0  # the first look saw nothing
+    assert report.score == pytest.approx(0.5) and report.flagged
+    assert str(report.sources.get().source_submission_id) == str(source.pk)
