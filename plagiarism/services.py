@@ -19,17 +19,23 @@ from submissions.services import submission_mark_check_failed, submission_mark_c
 logger = logging.getLogger(__name__)
 
 COPY_SQL = f"COPY {Fingerprint._meta.db_table} (hash, submission_id, position) FROM STDIN"
-# Candidates by their best diagonal (see engine.Corpus): fingerprints held by more than
-# max_df papers are common phrases and left out; hits are counted per paper and per band of
-# (position in the paper indexed - position in the paper checked).
+# Candidates by their best diagonal (see engine.Corpus). A fingerprint held by more than
+# max_df papers is a common phrase and left out; whether it is, is decided by reading at
+# most max_df + 1 of its postings, so the cost does not grow with the corpus. Hits are
+# counted per paper and per band of (position in the indexed paper - position here).
 CANDIDATES_SQL = f"""
     WITH query AS (
         SELECT * FROM unnest(%(hashes)s::bigint[], %(positions)s::int[]) AS q(hash, position)
     ),
     rare AS (
-        SELECT f.hash FROM {Fingerprint._meta.db_table} f
-        WHERE f.hash IN (SELECT hash FROM query)
-        GROUP BY f.hash HAVING count(*) <= %(max_df)s
+        SELECT h.hash FROM (SELECT DISTINCT hash FROM query) h
+        CROSS JOIN LATERAL (
+            SELECT count(*) AS held FROM (
+                SELECT 1 FROM {Fingerprint._meta.db_table} f WHERE f.hash = h.hash
+                LIMIT %(max_df)s + 1
+            ) AS first_postings
+        ) AS df
+        WHERE df.held <= %(max_df)s
     ),
     bands AS (
         SELECT f.submission_id, floor((f.position - q.position)::float / %(band)s) AS band,
