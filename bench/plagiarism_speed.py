@@ -42,7 +42,7 @@ def main() -> None:
         f"command: .venv/bin/python bench/plagiarism_speed.py --sizes {args.sizes} "
         f"--queries {args.queries}"
     )
-    with bench_environment("bench_plagiarism") as _env:
+    with bench_environment("bench_plagiarism"):
         from django.contrib.auth import get_user_model
         from django.db import connection, transaction
         from django.utils import timezone

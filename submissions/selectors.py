@@ -7,7 +7,7 @@ from datetime import datetime
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Prefetch, QuerySet
 
-from submissions.models import Submission, Transition
+from submissions.models import Status, Submission, Transition
 
 HISTORY = Prefetch("history", queryset=Transition.objects.select_related("actor"))
 
@@ -62,8 +62,6 @@ def paper_ids_in_order() -> Iterator[str]:
 
 def papers_waiting_for_check(*, submitted_before: datetime, limit: int = 500) -> list[str]:
     """Ids of submissions still waiting for their plagiarism check since before a time."""
-    from submissions.models import Status
-
     rows = Submission.objects.filter(
         status=Status.SUBMITTED,
         checked_at__isnull=True,
