@@ -16,13 +16,15 @@ Exclusions: quoted passages, the references section, passages shorter than ``min
 and sources by the same author (reported separately as self-overlap).
 """
 
+import bisect
 import hashlib
 import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from functools import cached_property
+from typing import NamedTuple, Protocol
 
 ALGORITHM_VERSION = "winnow-k3w4-g4"
 WORD_RE = re.compile(r"\w+", re.UNICODE)
@@ -53,8 +55,7 @@ class Config:
         return self.k + self.window - 1
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):  # a tuple: a paper has thousands, made on every check
     word: str  # normalised
     start: int  # character offsets in the original text
     end: int
@@ -72,6 +73,11 @@ class Document:
     @property
     def counted_words(self) -> int:
         return sum(self.counted)
+
+    @cached_property
+    def starts(self) -> list[int]:
+        """The tokens' start offsets, in order: a character offset finds its token by bisection."""
+        return [token.start for token in self.tokens]
 
 
 @dataclass(frozen=True)
@@ -136,7 +142,7 @@ def normalise(word: str) -> str:
 
 
 def tokenize(text: str) -> list[Token]:
-    return [Token(normalise(m.group()), m.start(), m.end()) for m in WORD_RE.finditer(text)]
+    return [Token(normalise(m.group()), *m.span()) for m in WORD_RE.finditer(text)]
 
 
 def excluded_spans(text: str, config: Config) -> list[tuple[int, int]]:
@@ -293,16 +299,12 @@ def _drop_contained(passages: list[Passage]) -> list[Passage]:
 # -- 4. the report ------------------------------------------------------------------------------
 def covered_tokens(document: Document, passages: Iterable[Passage]) -> set[int]:
     """Indexes of the counted words of ``document`` inside any of ``passages``."""
-    spans = sorted((p.start, p.end) for p in passages)
     covered: set[int] = set()
-    if not spans:
-        return covered
-    s = 0
-    for n, (token, counts) in enumerate(zip(document.tokens, document.counted, strict=True)):
-        while s < len(spans) and spans[s][1] <= token.start:
-            s += 1
-        if counts and any(start <= token.start < end for start, end in spans[s : s + 8]):
-            covered.add(n)
+    starts, counted = document.starts, document.counted
+    for passage in passages:
+        first = bisect.bisect_left(starts, passage.start)
+        last = bisect.bisect_left(starts, passage.end)  # tokens starting before the end
+        covered.update(n for n in range(first, last) if counted[n])
     return covered
 
 
