@@ -62,7 +62,13 @@ def subprocess_env(**extra: str) -> dict[str, str]:
 
 
 @pytest.fixture
-def celery_worker(transactional_db, settings) -> Iterator[str]:
+def celery_worker_env() -> dict[str, str]:
+    """Extra environment for the ``celery_worker`` process; override it in a test module."""
+    return {}
+
+
+@pytest.fixture
+def celery_worker(transactional_db, settings, celery_worker_env) -> Iterator[str]:
     """A real Celery worker process on Redis, consuming a queue of this test's own, which is
     also where this process sends tasks by default while the test runs. The worker shares
     the test's database and topic prefix (request ``kafka_topics`` first to set one).
@@ -98,7 +104,9 @@ def celery_worker(transactional_db, settings) -> Iterator[str]:
                 "--without-mingle",
             ],
             cwd=ROOT,
-            env=subprocess_env(KAFKA_TOPIC_PREFIX=settings.KAFKA_TOPIC_PREFIX),
+            env=subprocess_env(
+                KAFKA_TOPIC_PREFIX=settings.KAFKA_TOPIC_PREFIX, **celery_worker_env
+            ),
             stdout=out,
             stderr=subprocess.STDOUT,
         )

@@ -161,6 +161,31 @@ PLAGIARISM_MAX_DF = env.int("PLAGIARISM_MAX_DF", default=20)
 PLAGIARISM_TASK_MAX_RETRIES = env.int("PLAGIARISM_TASK_MAX_RETRIES", default=5)
 PLAGIARISM_SWEEP_AFTER_MINUTES = env.int("PLAGIARISM_SWEEP_AFTER_MINUTES", default=15)
 
+# --- Notifications and email ------------------------------------------------------------------
+# Where links in notifications and emails point: the address authors reach this server at.
+PUBLIC_BASE_URL = env.str("PUBLIC_BASE_URL", default="http://127.0.0.1:8000")
+# Locally, emails are printed by the Celery worker; production sends them over SMTP.
+EMAIL_BACKEND = env.str(
+    "EMAIL_BACKEND",
+    default="django.core.mail.backends.console.EmailBackend"
+    if DEBUG
+    else "django.core.mail.backends.smtp.EmailBackend",
+)
+EMAIL_HOST = env.str("EMAIL_HOST", default="localhost")
+EMAIL_PORT = env.int("EMAIL_PORT", default=25)
+EMAIL_HOST_USER = env.str("EMAIL_HOST_USER", default="")
+EMAIL_HOST_PASSWORD = env.str("EMAIL_HOST_PASSWORD", default="")
+EMAIL_USE_TLS = env.bool("EMAIL_USE_TLS", default=False)
+EMAIL_USE_SSL = env.bool("EMAIL_USE_SSL", default=False)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+EMAIL_FILE_PATH = env.str("EMAIL_FILE_PATH", default=str(BASE_DIR / "var" / "mail"))
+DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Editorial office <editors@localhost>")
+NOTIFICATION_EMAIL_MAX_RETRIES = env.int("NOTIFICATION_EMAIL_MAX_RETRIES", default=8)
+NOTIFICATION_EMAIL_BACKOFF_SECONDS = env.float("NOTIFICATION_EMAIL_BACKOFF_SECONDS", default=30)
+NOTIFICATION_EMAIL_SWEEP_AFTER_MINUTES = env.int(
+    "NOTIFICATION_EMAIL_SWEEP_AFTER_MINUTES", default=10
+)
+
 # Throttling counts (and anything else cached) are shared by every web worker through Redis.
 CACHES = {
     "default": {
@@ -205,6 +230,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "outbox-purge-sent": {"task": "outbox.purge_sent", "schedule": 3600.0},
     "plagiarism-sweep-waiting": {"task": "plagiarism.sweep_waiting", "schedule": 300.0},
+    "notifications-sweep-email": {"task": "notifications.sweep_pending_email", "schedule": 300.0},
 }
 
 # --- Production hardening (what `manage.py check --deploy` asks for) -------------------------

@@ -1,1 +1,81 @@
-"""Models of the notifications app."""
+"""What authors are told about their papers, and how they want to hear it."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class Kind(models.TextChoices):
+    RECEIVED = "received", "paper received"
+    CHECKED = "checked", "plagiarism check done"
+    DECISION = "decision", "editorial decision"
+
+
+class Notification(models.Model):
+    """One message to one author, made from one event (its id is unique: a redelivered
+    event cannot make a second)."""
+
+    class Email(models.TextChoices):
+        PENDING = "pending", "to be sent"
+        SENT = "sent", "sent"
+        FAILED = "failed", "failed"
+        OFF = "off", "turned off by the author"
+        NO_ADDRESS = "no_address", "no email address"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    event_id = models.UUIDField(unique=True)
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    submission_id = models.UUIDField()
+    subject = models.CharField(max_length=300)
+    body = models.TextField()
+    data = models.JSONField(default=dict, help_text="the facts shown: score, decision, comment")
+    link = models.URLField(max_length=500)
+    created_at = models.DateTimeField(default=timezone.now, help_text="when it happened")
+    read_at = models.DateTimeField(null=True, blank=True)
+
+    email = models.CharField(max_length=20, choices=Email.choices, default=Email.PENDING)
+    email_attempts = models.PositiveIntegerField(default=0)
+    email_error = models.CharField(max_length=500, blank=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-event_id"]
+        indexes = [
+            models.Index(fields=["user", "-created_at"], name="notification_by_user"),
+            models.Index(
+                fields=["user"], condition=models.Q(read_at__isnull=True), name="unread_by_user"
+            ),
+            models.Index(
+                fields=["created_at"],
+                condition=models.Q(email="pending"),
+                name="notification_email_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class Preference(models.Model):
+    """Which kinds of notification a user also wants by email (all, unless turned off)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="notification_preference",
+    )
+    email_received = models.BooleanField(default=True)
+    email_checked = models.BooleanField(default=True)
+    email_decision = models.BooleanField(default=True)
+
+    def __str__(self) -> str:
+        return f"preferences of {self.user}"
+
+    def wants_email(self, kind: str) -> bool:
+        return getattr(self, f"email_{kind}")

@@ -22,9 +22,15 @@ def procfile_processes() -> list[str]:
 
 def test_every_process_of_make_up_is_a_compose_service(compose):
     processes = procfile_processes()
-    assert {"web", "relay", "consume_analytics", "consume_plagiarism", "worker", "beat"} <= set(
-        processes
-    )
+    assert {
+        "web",
+        "relay",
+        "consume_analytics",
+        "consume_plagiarism",
+        "consume_notifications",
+        "worker",
+        "beat",
+    } <= set(processes)
     missing = set(processes) - set(compose["services"])
     assert not missing, f"Procfile processes missing from docker-compose.yml: {missing}"
 

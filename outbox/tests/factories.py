@@ -2,8 +2,9 @@ import hashlib
 import uuid
 
 import factory
+from django.utils import timezone
 
-from outbox.events import PaperUploaded, PlagiarismChecked
+from outbox.events import PaperUploaded, PlagiarismChecked, SubmissionDecided
 
 
 class PaperUploadedFactory(factory.Factory):
@@ -27,3 +28,15 @@ class PlagiarismCheckedFactory(factory.Factory):
     source_count = 2
     algorithm_version = "winnow-1"
     duration_ms = 42
+
+
+class SubmissionDecidedFactory(factory.Factory):
+    class Meta:
+        model = SubmissionDecided
+
+    submission_id = factory.LazyFunction(uuid.uuid4)
+    from_status = "under_review"
+    to_status = "accepted"
+    editor_id = 1
+    comment = "A clear contribution."
+    decided_at = factory.LazyFunction(timezone.now)

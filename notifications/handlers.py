@@ -1,0 +1,86 @@
+"""The notifications consumer group: each event becomes one notification for the author."""
+
+import logging
+
+from notifications.services import (
+    Message,
+    message_checked,
+    message_decision,
+    message_received,
+    notification_create,
+)
+from outbox.consumer import ConsumerGroup
+from outbox.events import PaperUploaded, PlagiarismChecked, SubmissionDecided
+from outbox.wire import ReceivedEvent
+from submissions.selectors import submission_owner
+
+logger = logging.getLogger(__name__)
+
+
+def handle_paper_uploaded(event: ReceivedEvent[PaperUploaded]) -> None:
+    data = event.data
+    message = message_received(submission_id=data.submission_id, title=data.title)
+    notification_create(
+        event_id=event.id,
+        user_id=data.author_id,
+        submission_id=data.submission_id,
+        occurred_at=event.time,
+        message=message,
+    )
+
+
+def handle_plagiarism_checked(event: ReceivedEvent[PlagiarismChecked]) -> None:
+    data = event.data
+    _notify_owner(
+        event,
+        lambda title: message_checked(
+            submission_id=data.submission_id,
+            title=title,
+            score=data.overall_score,
+            flagged=data.flagged,
+        ),
+    )
+
+
+def handle_submission_decided(event: ReceivedEvent[SubmissionDecided]) -> None:
+    data = event.data
+    _notify_owner(
+        event,
+        lambda title: message_decision(
+            submission_id=data.submission_id,
+            title=title,
+            to_status=data.to_status,
+            comment=data.comment,
+        ),
+    )
+
+
+def _notify_owner(event: ReceivedEvent, message_for) -> None:
+    """Tell the submission's author; an event about a submission that is gone is skipped
+    (logged): there is nobody to tell, and retrying would not change that."""
+    owner = submission_owner(submission_id=event.data.submission_id)
+    if owner is None:
+        logger.warning(
+            "notifications.skipped reason=unknown_submission event_id=%s submission_id=%s",
+            event.id,
+            event.data.submission_id,
+        )
+        return
+    message: Message = message_for(owner.title)
+    notification_create(
+        event_id=event.id,
+        user_id=owner.author_id,
+        submission_id=event.data.submission_id,
+        occurred_at=event.time,
+        message=message,
+    )
+
+
+GROUP = ConsumerGroup(
+    name="notifications",
+    handlers={
+        PaperUploaded: handle_paper_uploaded,
+        PlagiarismChecked: handle_plagiarism_checked,
+        SubmissionDecided: handle_submission_decided,
+    },
+)

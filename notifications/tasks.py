@@ -1,0 +1,47 @@
+import logging
+from datetime import timedelta
+
+from celery import shared_task
+from django.conf import settings
+
+from notifications.selectors import emails_never_enqueued
+from notifications.services import notification_email_attempt_failed, notification_email_send
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(bind=True, name="notifications.send_email", acks_late=True)
+def send_email(self, notification_id: str) -> dict:
+    """Send one notification's email (at most once it succeeded). A failure (the mail server
+    down or refusing) is retried with exponential backoff, then recorded as failed."""
+    try:
+        sent = notification_email_send(notification_id=notification_id)
+    except Exception as exc:
+        final = self.request.retries >= settings.NOTIFICATION_EMAIL_MAX_RETRIES
+        error = f"{type(exc).__name__}: {exc}"
+        notification_email_attempt_failed(notification_id=notification_id, error=error, final=final)
+        logger.warning(
+            "notifications.email_failed notification_id=%s attempt=%d final=%s error=%s",
+            notification_id,
+            self.request.retries + 1,
+            final,
+            error,
+        )
+        if final:
+            return {"notification_id": notification_id, "sent": False}
+        countdown = min(3600, settings.NOTIFICATION_EMAIL_BACKOFF_SECONDS * 2**self.request.retries)
+        raise self.retry(exc=exc, countdown=countdown) from exc
+    return {"notification_id": notification_id, "sent": sent}
+
+
+@shared_task(name="notifications.sweep_pending_email")
+def sweep_pending_email() -> int:
+    """Periodic (Celery beat): enqueue the emails whose enqueue after commit was lost."""
+    waiting = emails_never_enqueued(
+        older_than=timedelta(minutes=settings.NOTIFICATION_EMAIL_SWEEP_AFTER_MINUTES)
+    )
+    for notification_id in waiting:
+        send_email.delay(notification_id)
+    if waiting:
+        logger.warning("notifications.sweep_enqueued count=%d", len(waiting))
+    return len(waiting)
