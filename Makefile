@@ -51,5 +51,6 @@ format: venv
 	@$(VENV)/bin/ruff check --fix .
 
 test: services
+	@ops/browser.sh >/dev/null
 	@$(VENV)/bin/ruff check .
 	@$(VENV)/bin/pytest

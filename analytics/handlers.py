@@ -1,17 +1,13 @@
-"""The analytics consumer group: every event is counted, exactly once."""
+"""The analytics consumer group: every event updates the aggregates, exactly once."""
 
-from datetime import UTC
-
-from analytics.services import daily_event_count_increment
+from analytics.services import FENCE_LOCK, analytics_event_apply
 from outbox.consumer import ConsumerGroup
 from outbox.events import PaperUploaded, PlagiarismChecked, SubmissionDecided
 from outbox.wire import ReceivedEvent
 
 
 def handle_event(event: ReceivedEvent) -> None:
-    daily_event_count_increment(
-        day=event.time.astimezone(UTC).date(), event_type=event.data.event_type
-    )
+    analytics_event_apply(event=event)
 
 
 GROUP = ConsumerGroup(
@@ -21,4 +17,5 @@ GROUP = ConsumerGroup(
         PlagiarismChecked: handle_event,
         SubmissionDecided: handle_event,
     },
+    fence_lock=FENCE_LOCK,
 )

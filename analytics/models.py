@@ -1,4 +1,9 @@
-"""Durable aggregates built from the event topics."""
+"""Durable analytics state, built from the event topics, each event applied once.
+
+Per-submission facts rather than pre-summed counters: the summary's percentiles are exact
+and any date range can be asked for, while each event still changes one row (or two).
+PostgreSQL computes the aggregates from these rows when asked (``analytics.selectors``).
+"""
 
 from django.db import models
 
@@ -18,3 +23,38 @@ class DailyEventCount(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} {self.event_type}: {self.count}"
+
+
+class SubmissionFact(models.Model):
+    """What the events told about one submission. Its events arrive on three topics, so in
+    any order; every update here gives the same row whatever that order was."""
+
+    submission_id = models.UUIDField(primary_key=True)
+    uploaded_at = models.DateTimeField(null=True)
+    uploaded_on = models.DateField(null=True, help_text="UTC day of the upload")
+    status = models.CharField(max_length=20)
+    score = models.FloatField(null=True)
+    flagged = models.BooleanField(null=True)
+    checked_at = models.DateTimeField(null=True, help_text="the first check's report")
+
+    class Meta:
+        indexes = [models.Index(fields=["uploaded_on"], name="fact_by_upload_day")]
+
+    def __str__(self) -> str:
+        return f"{self.submission_id} ({self.status})"
+
+
+class DecisionFact(models.Model):
+    """One editorial decision (or withdrawal), from its ``submission_decided`` event."""
+
+    event_id = models.UUIDField(primary_key=True)
+    submission_id = models.UUIDField()
+    decision = models.CharField(max_length=20)
+    decided_at = models.DateTimeField()
+    decided_on = models.DateField(help_text="UTC day of the decision")
+
+    class Meta:
+        indexes = [models.Index(fields=["decided_on"], name="decision_by_day")]
+
+    def __str__(self) -> str:
+        return f"{self.submission_id} {self.decision}"

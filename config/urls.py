@@ -2,16 +2,25 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from analytics.views import dashboard
 from config.views import healthz
 
 admin.site.site_header = "Paper submissions"
 admin.site.site_title = "Paper submissions"
 admin.site.index_title = "Editorial office"
+admin.site.index_template = "admin/index_with_dashboard.html"
 
 urlpatterns = [
+    path(
+        "admin/analytics/dashboard/",
+        admin.site.admin_view(dashboard),
+        name="analytics-dashboard",
+    ),
     path("admin/", admin.site.urls),
     path("api/", include("submissions.urls")),
     path("api/", include("plagiarism.urls")),
+    path("api/", include("notifications.urls")),
+    path("api/", include("analytics.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("healthz", healthz, name="healthz"),

@@ -66,6 +66,9 @@ class ConsumerGroup:
 
     name: str
     handlers: dict[type[Event], Handler]
+    # An advisory lock taken shared by every event's transaction, so that a maintenance job
+    # holding it exclusively (``rebuild_analytics``) pauses the group between two events.
+    fence_lock: int | None = None
 
     @property
     def group_id(self) -> str:
@@ -244,6 +247,10 @@ class ConsumerRunner:
         """Run the handler and record the event id in one transaction; False if seen."""
         with transaction.atomic():
             with connection.cursor() as cursor:
+                if self.group.fence_lock is not None:  # before the inbox: nothing held meanwhile
+                    cursor.execute(
+                        "SELECT pg_advisory_xact_lock_shared(%s)", [self.group.fence_lock]
+                    )
                 cursor.execute(INBOX_SQL, [self.group.name, received.id])
                 if cursor.fetchone() is None:
                     return False

@@ -1,0 +1,104 @@
+"""The analytics API: the venue's aggregates, for editors only."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers
+from rest_framework.permissions import IsAdminUser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from analytics.selectors import analytics_summary
+
+
+class DateRangeInput(serializers.Serializer):
+    since = serializers.DateField(required=False, help_text="first day (UTC), inclusive")
+    until = serializers.DateField(required=False, help_text="last day (UTC), inclusive")
+
+    def validate(self, attrs):
+        since, until = attrs.get("since"), attrs.get("until")
+        if since and until and since > until:
+            raise serializers.ValidationError({"until": ["must not be before since"]})
+        return attrs
+
+
+class DayCountOutput(serializers.Serializer):
+    day = serializers.DateField()
+    count = serializers.IntegerField()
+
+
+class BucketOutput(serializers.Serializer):
+    low = serializers.FloatField()
+    high = serializers.FloatField()
+    count = serializers.IntegerField()
+
+
+class ScoresOutput(serializers.Serializer):
+    checked = serializers.IntegerField(help_text="submissions with a plagiarism report")
+    flagged = serializers.IntegerField()
+    mean = serializers.FloatField(allow_null=True)
+    median = serializers.FloatField(allow_null=True)
+    p90 = serializers.FloatField(allow_null=True)
+    histogram = BucketOutput(many=True)
+
+
+class TimeToCheckOutput(serializers.Serializer):
+    count = serializers.IntegerField()
+    p50_seconds = serializers.FloatField(allow_null=True)
+    p95_seconds = serializers.FloatField(allow_null=True)
+
+
+class SummaryOutput(serializers.Serializer):
+    since = serializers.DateField(allow_null=True)
+    until = serializers.DateField(allow_null=True)
+    total = serializers.IntegerField(help_text="submissions uploaded in the range")
+    by_status = serializers.DictField(child=serializers.IntegerField())
+    per_day = DayCountOutput(many=True)
+    decisions = serializers.DictField(child=serializers.IntegerField())
+    scores = ScoresOutput()
+    time_to_check = TimeToCheckOutput(help_text="from upload to plagiarism report")
+    events = serializers.DictField(child=serializers.IntegerField(), help_text="by type")
+
+
+def summary_output(summary) -> dict:
+    return {
+        "since": summary.since,
+        "until": summary.until,
+        "total": summary.total,
+        "by_status": summary.by_status,
+        "per_day": [{"day": day, "count": count} for day, count in summary.per_day],
+        "decisions": summary.decisions,
+        "scores": {
+            "checked": summary.checked,
+            "flagged": summary.flagged,
+            "mean": summary.score_mean,
+            "median": summary.score_median,
+            "p90": summary.score_p90,
+            "histogram": summary.score_histogram,
+        },
+        "time_to_check": {
+            "count": summary.time_to_check_count,
+            "p50_seconds": summary.time_to_check_p50,
+            "p95_seconds": summary.time_to_check_p95,
+        },
+        "events": summary.events,
+    }
+
+
+class AnalyticsSummaryApi(APIView):
+    permission_classes = [IsAdminUser]
+
+    @extend_schema(
+        parameters=[DateRangeInput],
+        responses={200: SummaryOutput},
+        tags=["analytics"],
+        description=(
+            "Totals, statuses, submissions per day, decisions, the plagiarism score "
+            "distribution and time to check, for uploads (and decisions) in the range. "
+            "Editors (staff) only."
+        ),
+    )
+    def get(self, request: Request) -> Response:
+        dates = DateRangeInput(data=request.query_params)
+        dates.is_valid(raise_exception=True)
+        summary = analytics_summary(**dates.validated_data)
+        return Response(SummaryOutput(summary_output(summary)).data)

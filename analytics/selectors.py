@@ -1,0 +1,144 @@
+"""The analytics summary, computed by PostgreSQL from the durable facts."""
+
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+
+from django.db import connection
+
+from analytics.services import LIVE
+from outbox.events import EVENT_CLASSES
+from submissions.models import Status
+
+SCORE_BUCKETS = 10  # the histogram: [0, 10%), [10%, 20%), ... [90%, 100%]
+WAITED = "extract(epoch FROM checked_at - uploaded_at)"  # seconds from upload to report
+DECISIONS = ["under_review", "accepted", "rejected", "revision_requested", "withdrawn"]
+
+
+@dataclass(frozen=True)
+class Bucket:
+    low: float
+    high: float
+    count: int
+
+
+@dataclass
+class Summary:
+    since: date | None
+    until: date | None
+    total: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+    per_day: list[tuple[date, int]] = field(default_factory=list)
+    decisions: dict[str, int] = field(default_factory=dict)
+    checked: int = 0
+    flagged: int = 0
+    score_mean: float | None = None
+    score_median: float | None = None
+    score_p90: float | None = None
+    score_histogram: list[Bucket] = field(default_factory=list)
+    time_to_check_count: int = 0
+    time_to_check_p50: float | None = None  # seconds
+    time_to_check_p95: float | None = None
+    events: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return asdict(self)
+
+
+def _range(column: str, since: date | None, until: date | None) -> tuple[str, list]:
+    clauses, params = [], []
+    if since is not None:
+        clauses.append(f"{column} >= %s")
+        params.append(since)
+    if until is not None:
+        clauses.append(f"{column} <= %s")
+        params.append(until)
+    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+
+
+def analytics_summary(*, since: date | None = None, until: date | None = None) -> Summary:
+    """Every aggregate, for submissions uploaded (and decisions made) from ``since`` to
+    ``until`` inclusive (UTC days); everything when no range is given."""
+    summary = Summary(since=since, until=until)
+    facts, decisions, daily = LIVE.facts, LIVE.decisions, LIVE.daily
+    where, params = _range("uploaded_on", since, until)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT status, count(*) FROM {facts}{where} GROUP BY status", params)
+        counts = dict(cursor.fetchall())
+        summary.by_status = {status.value: counts.pop(status.value, 0) for status in Status}
+        summary.by_status |= counts  # a status this code does not know yet still shows
+        summary.total = sum(summary.by_status.values())
+
+        cursor.execute(
+            f"SELECT uploaded_on, count(*) FROM {facts}"
+            f"{where or ' WHERE true'} AND uploaded_on IS NOT NULL GROUP BY 1 ORDER BY 1",
+            params,
+        )
+        summary.per_day = _every_day(dict(cursor.fetchall()), since, until)
+
+        cursor.execute(
+            "SELECT count(score), count(*) FILTER (WHERE flagged), avg(score::numeric), "
+            "percentile_cont(0.5) WITHIN GROUP (ORDER BY score), "
+            "percentile_cont(0.9) WITHIN GROUP (ORDER BY score) "
+            f"FROM {facts}{where}",
+            params,
+        )
+        (summary.checked, summary.flagged, mean, median, p90) = cursor.fetchone()
+        summary.score_mean, summary.score_median, summary.score_p90 = (
+            None if value is None else float(value) for value in (mean, median, p90)
+        )
+        cursor.execute(
+            f"SELECT least(width_bucket(score, 0, 1, {SCORE_BUCKETS}), {SCORE_BUCKETS}), "
+            f"count(*) FROM {facts}{where or ' WHERE true'} AND score IS NOT NULL GROUP BY 1",
+            params,
+        )
+        buckets = dict(cursor.fetchall())
+        summary.score_histogram = [
+            Bucket(n / SCORE_BUCKETS, (n + 1) / SCORE_BUCKETS, buckets.get(n + 1, 0))
+            for n in range(SCORE_BUCKETS)
+        ]
+
+        cursor.execute(
+            "SELECT count(*), "
+            f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {WAITED}), "
+            f"percentile_cont(0.95) WITHIN GROUP (ORDER BY {WAITED}) "
+            f"FROM {facts}{where or ' WHERE true'} "
+            "AND checked_at IS NOT NULL AND uploaded_at IS NOT NULL",
+            params,
+        )
+        summary.time_to_check_count, p50, p95 = cursor.fetchone()
+        summary.time_to_check_p50 = None if p50 is None else float(p50)
+        summary.time_to_check_p95 = None if p95 is None else float(p95)
+
+        where, params = _range("decided_on", since, until)
+        cursor.execute(
+            f"SELECT decision, count(*) FROM {decisions}{where} GROUP BY 1",
+            params,
+        )
+        counts = dict(cursor.fetchall())
+        summary.decisions = {kind: counts.pop(kind, 0) for kind in DECISIONS} | counts
+
+        where, params = _range("day", since, until)
+        cursor.execute(
+            f"SELECT event_type, sum(count) FROM {daily}{where} GROUP BY 1",
+            params,
+        )
+        counts = {event_type: int(n) for event_type, n in cursor.fetchall()}
+        known = sorted({cls.event_type for cls in EVENT_CLASSES.values()})
+        summary.events = {name: counts.pop(name, 0) for name in known} | counts
+    return summary
+
+
+def _every_day(
+    counts: dict[date, int], since: date | None, until: date | None
+) -> list[tuple[date, int]]:
+    """Counts for every day of the range, zeros included (a chart must show the gaps)."""
+    if not counts and (since is None or until is None):
+        return []
+    first = since or min(counts)
+    last = until or max(counts)
+    if (last - first).days > 3660:  # ten years of bars help nobody: keep the known days
+        return sorted(counts.items())
+    return [
+        (first + timedelta(days=n), counts.get(first + timedelta(days=n), 0))
+        for n in range((last - first).days + 1)
+    ]

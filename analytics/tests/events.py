@@ -1,0 +1,55 @@
+"""Events with chosen times and ids, for the analytics tests."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+
+from outbox.tests.factories import (
+    PaperUploadedFactory,
+    PlagiarismCheckedFactory,
+    SubmissionDecidedFactory,
+)
+from outbox.wire import ReceivedEvent
+
+DAY = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
+
+
+def at(event_data, when: datetime) -> ReceivedEvent:
+    return ReceivedEvent(id=uuid.uuid4(), time=when, data=event_data)
+
+
+def paper_history(
+    *,
+    uploaded: datetime,
+    score: float | None = None,
+    check_seconds: float = 30,
+    decisions: tuple[str, ...] = (),
+) -> list[ReceivedEvent]:
+    """One submission's events, in the order they happened."""
+    submission_id = uuid.uuid4()
+    events = [at(PaperUploadedFactory(submission_id=submission_id), uploaded)]
+    checked = uploaded + timedelta(seconds=check_seconds)
+    if score is not None:
+        events.append(
+            at(
+                PlagiarismCheckedFactory(
+                    submission_id=submission_id, overall_score=score, flagged=score >= 0.10
+                ),
+                checked,
+            )
+        )
+    status = "checked"
+    for n, decision in enumerate(decisions, start=1):
+        when = checked + timedelta(hours=n)
+        events.append(
+            at(
+                SubmissionDecidedFactory(
+                    submission_id=submission_id,
+                    from_status=status,
+                    to_status=decision,
+                    decided_at=when,
+                ),
+                when,
+            )
+        )
+        status = decision
+    return events

@@ -1,0 +1,143 @@
+"""The aggregates: exact figures, whatever order a submission's events arrive in."""
+
+import itertools
+from datetime import date, timedelta
+
+import pytest
+
+from analytics.models import DailyEventCount, DecisionFact, SubmissionFact
+from analytics.selectors import analytics_summary
+from analytics.services import analytics_event_apply
+from analytics.tests.events import DAY, paper_history
+
+pytestmark = pytest.mark.django_db
+
+
+def facts() -> list[tuple]:
+    return list(
+        SubmissionFact.objects.order_by("submission_id").values_list(
+            "uploaded_at", "uploaded_on", "status", "score", "flagged", "checked_at"
+        )
+    )
+
+
+def interleavings(events):
+    """Every arrival order the topics allow: the upload, the check and the decisions come
+    on three topics, but the decisions (one topic, one key) stay in their order."""
+    decisions = events[2:]
+    for order in itertools.permutations(range(len(events))):
+        picked = [events[i] for i in order]
+        positions = [picked.index(d) for d in decisions]
+        if positions == sorted(positions):
+            yield picked
+
+
+def test_the_final_facts_do_not_depend_on_the_order_events_arrive_in():
+    history = paper_history(uploaded=DAY, score=0.3, decisions=("under_review", "accepted"))
+    results = set()
+    for order in interleavings(history):
+        SubmissionFact.objects.all().delete()
+        DecisionFact.objects.all().delete()
+        for event in order:
+            analytics_event_apply(event=event)
+        results.add(tuple(facts()))
+    assert len(results) == 1
+    ((uploaded_at, uploaded_on, status, score, flagged, checked_at),) = results.pop()
+    assert (status, score, flagged) == ("accepted", 0.3, True)
+    assert uploaded_on == DAY.date() and checked_at - uploaded_at == timedelta(seconds=30)
+
+
+def test_a_withdrawal_before_the_check_is_not_undone_by_the_check():
+    upload, check = paper_history(uploaded=DAY, score=0.0)
+    (withdrawal,) = paper_history(uploaded=DAY, decisions=("withdrawn",))[1:]
+    withdrawal = type(withdrawal)(
+        id=withdrawal.id,
+        time=DAY + timedelta(seconds=5),
+        data=withdrawal.data.model_copy(
+            update={"submission_id": upload.data.submission_id, "from_status": "submitted"}
+        ),
+    )
+    for event in (upload, withdrawal, check):
+        analytics_event_apply(event=event)
+    assert SubmissionFact.objects.get().status == "withdrawn"
+
+
+def test_the_summary_has_exact_counts_percentiles_histogram_and_time_to_check():
+    histories = [
+        paper_history(uploaded=DAY, score=0.05, check_seconds=10, decisions=("under_review",)),
+        paper_history(
+            uploaded=DAY, score=0.15, check_seconds=20, decisions=("under_review", "accepted")
+        ),
+        paper_history(
+            uploaded=DAY + timedelta(days=2),
+            score=0.25,
+            check_seconds=30,
+            decisions=("under_review", "rejected"),
+        ),
+        paper_history(uploaded=DAY + timedelta(days=2), score=0.95, check_seconds=40),
+        paper_history(uploaded=DAY + timedelta(days=3)),  # not checked yet
+    ]
+    for event in itertools.chain.from_iterable(histories):
+        analytics_event_apply(event=event)
+
+    summary = analytics_summary()
+    assert summary.total == 5
+    assert summary.by_status == {
+        "submitted": 1,
+        "checked": 1,
+        "under_review": 1,
+        "accepted": 1,
+        "rejected": 1,
+        "revision_requested": 0,
+        "withdrawn": 0,
+    }
+    first = DAY.date()
+    assert summary.per_day == [
+        (first, 2),
+        (first + timedelta(days=1), 0),  # a day without uploads is still a bar
+        (first + timedelta(days=2), 2),
+        (first + timedelta(days=3), 1),
+    ]
+    assert summary.decisions == {
+        "under_review": 3,
+        "accepted": 1,
+        "rejected": 1,
+        "revision_requested": 0,
+        "withdrawn": 0,
+    }
+    assert (summary.checked, summary.flagged) == (4, 3)
+    assert summary.score_mean == pytest.approx(0.35)
+    assert summary.score_median == pytest.approx(0.20)
+    assert summary.score_p90 == pytest.approx(0.25 + 0.7 * (0.95 - 0.25))
+    assert [b.count for b in summary.score_histogram] == [1, 1, 1, 0, 0, 0, 0, 0, 0, 1]
+    assert (summary.score_histogram[9].low, summary.score_histogram[9].high) == (0.9, 1.0)
+    assert summary.time_to_check_count == 4
+    assert summary.time_to_check_p50 == pytest.approx(25.0)
+    assert summary.time_to_check_p95 == pytest.approx(38.5)
+    assert summary.events == {
+        "paper_uploaded": 5,
+        "plagiarism_checked": 4,
+        "submission_decided": 5,
+    }
+    assert sum(DailyEventCount.objects.values_list("count", flat=True)) == 14
+
+
+def test_a_date_range_counts_only_uploads_and_decisions_inside_it():
+    inside = paper_history(uploaded=DAY, score=0.5, decisions=("under_review",))
+    outside = paper_history(uploaded=DAY - timedelta(days=10), score=0.0)
+    for event in inside + outside:
+        analytics_event_apply(event=event)
+    summary = analytics_summary(since=DAY.date(), until=DAY.date() + timedelta(days=1))
+    assert summary.total == 1 and summary.checked == 1 and summary.score_median == 0.5
+    assert summary.per_day == [(DAY.date(), 1), (DAY.date() + timedelta(days=1), 0)]
+    assert summary.decisions["under_review"] == 1
+    assert summary.events["paper_uploaded"] == 1
+    empty = analytics_summary(since=date(2020, 1, 1), until=date(2020, 1, 3))
+    assert empty.total == 0 and empty.score_median is None and empty.time_to_check_p50 is None
+    assert empty.per_day == [(date(2020, 1, n), 0) for n in (1, 2, 3)]
+
+
+def test_a_score_of_exactly_one_lands_in_the_last_bucket():
+    for event in paper_history(uploaded=DAY, score=1.0):
+        analytics_event_apply(event=event)
+    assert [b.count for b in analytics_summary().score_histogram][-1] == 1

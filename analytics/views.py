@@ -1,0 +1,77 @@
+"""The analytics dashboard in the admin (staff only: wrapped by ``admin_view`` in the URLs)."""
+
+from django.contrib import admin
+from django.http import HttpRequest
+from django.template.response import TemplateResponse
+
+from analytics.apis import DateRangeInput
+from analytics.charts import columns, duration, rows
+from analytics.selectors import analytics_summary
+from submissions.models import Status
+
+DECISION_LABELS = {
+    "under_review": "sent to review",
+    "accepted": "accepted",
+    "rejected": "rejected",
+    "revision_requested": "revision requested",
+    "withdrawn": "withdrawn",
+}
+
+
+def dashboard(request: HttpRequest) -> TemplateResponse:
+    dates = DateRangeInput(data=request.GET)
+    errors = []
+    if dates.is_valid():
+        summary = analytics_summary(**dates.validated_data)
+    else:
+        errors = [
+            f"{field}: {' '.join(map(str, problems))}" for field, problems in dates.errors.items()
+        ]
+        summary = analytics_summary()
+    charts = [
+        columns(
+            "per-day",
+            "Submissions per day",
+            [(day.isoformat(), count) for day, count in summary.per_day],
+        ),
+        columns(
+            "scores",
+            "Plagiarism score distribution",
+            [
+                (f"{bucket.low:.0%}–{bucket.high:.0%}", bucket.count)
+                for bucket in summary.score_histogram
+            ],
+        ),
+        rows(
+            "statuses",
+            "Submissions by status",
+            [
+                (Status(status).label if status in Status.values else status, count)
+                for status, count in summary.by_status.items()
+            ],
+        ),
+        rows(
+            "decisions",
+            "Decisions",
+            [(DECISION_LABELS.get(kind, kind), count) for kind, count in summary.decisions.items()],
+        ),
+        rows(
+            "time-to-check",
+            f"Time from upload to plagiarism report ({summary.time_to_check_count} papers)",
+            [
+                ("median", summary.time_to_check_p50 or 0),
+                ("95th percentile", summary.time_to_check_p95 or 0),
+            ],
+            shown=duration,
+        ),
+    ]
+    context = {
+        **admin.site.each_context(request),
+        "title": "Analytics",
+        "summary": summary,
+        "charts": charts,
+        "since": request.GET.get("since", ""),
+        "until": request.GET.get("until", ""),
+        "errors": errors,
+    }
+    return TemplateResponse(request, "admin/analytics/dashboard.html", context)
