@@ -104,9 +104,7 @@ def celery_worker(transactional_db, settings, celery_worker_env) -> Iterator[str
                 "--without-mingle",
             ],
             cwd=ROOT,
-            env=subprocess_env(
-                KAFKA_TOPIC_PREFIX=settings.KAFKA_TOPIC_PREFIX, **celery_worker_env
-            ),
+            env=subprocess_env(KAFKA_TOPIC_PREFIX=settings.KAFKA_TOPIC_PREFIX, **celery_worker_env),
             stdout=out,
             stderr=subprocess.STDOUT,
         )

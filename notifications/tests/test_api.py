@@ -92,9 +92,7 @@ def test_preferences_default_to_every_email_and_can_be_replaced_and_patched(api,
         ([], "non_field_errors"),
     ],
 )
-def test_bad_preferences_are_a_400_that_names_the_field_and_change_nothing(
-    api, payload, field
-):
+def test_bad_preferences_are_a_400_that_names_the_field_and_change_nothing(api, payload, field):
     url = "/api/notifications/preferences/"
     response = api.put(url, payload, format="json")
     assert response.status_code == 400

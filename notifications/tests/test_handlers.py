@@ -169,4 +169,3 @@ def test_through_kafka_a_second_delivery_and_an_unknown_user_change_nothing(kafk
     assert Notification.objects.get().event_id == uuid.UUID(first)
     assert ProcessedEvent.objects.filter(group="notifications", event_id=lost).exists()
     assert not DeadLetter.objects.exists()  # the unknown user is not a bug to dead-letter
-

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from analytics.handlers import GROUP as ANALYTICS
 from analytics.models import DailyEventCount
-from analytics.services import daily_event_count_increment
+from analytics.services import analytics_event_apply
 from conftest import read_topic, running_consumer, unique_name, wait_until
 from outbox.consumer import ConsumerGroup, RetryLater
 from outbox.events import Event, PaperUploaded
@@ -121,7 +121,7 @@ def test_a_failing_handler_is_retried_then_dead_lettered_and_a_replay_applies_it
         calls.append(str(event.id))
         if broken["on"] and event.data.title == "breaks the handler":
             raise RuntimeError("the handler has a bug")
-        daily_event_count_increment(day=event.time.date(), event_type="paper_uploaded")
+        analytics_event_apply(event=event)
 
     group = ConsumerGroup(name=unique_name("flaky-"), handlers={PaperUploaded: handle})
     poison = send(papers, PaperUploadedFactory(title="breaks the handler"))
@@ -156,7 +156,7 @@ def test_a_transient_failure_is_retried_until_it_passes_and_never_dead_lettered(
         if failures["left"]:
             failures["left"] -= 1
             raise RetryLater("the mail server is down")
-        daily_event_count_increment(day=event.time.date(), event_type="paper_uploaded")
+        analytics_event_apply(event=event)
 
     group = ConsumerGroup(name=unique_name("transient-"), handlers={PaperUploaded: handle})
     event_id = send(papers)
