@@ -57,6 +57,8 @@ start() {
 
   The system is up.
     API and admin   $URL/admin/   (create an editor: .venv/bin/python manage.py createsuperuser)
+    Dashboard       $URL/admin/analytics/dashboard/
+    API docs        $URL/api/docs/
     Health          $URL/healthz
     Processes       $(processes)   (make status)
     Logs            var/log/system.log (make logs); services' logs in var/log/
