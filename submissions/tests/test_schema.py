@@ -13,6 +13,11 @@ ENDPOINTS = {
     "/api/submissions/{submission_id}/file/": {"get"},
     "/api/submissions/{submission_id}/withdraw/": {"post"},
     "/api/submissions/{submission_id}/report/": {"get"},
+    "/api/notifications/": {"get"},
+    "/api/notifications/{notification_id}/read/": {"post"},
+    "/api/notifications/read-all/": {"post"},
+    "/api/notifications/preferences/": {"get", "put", "patch"},
+    "/api/analytics/summary/": {"get"},
 }
 
 
