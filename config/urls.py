@@ -5,6 +5,9 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from analytics.views import dashboard
 from config.views import healthz
 
+handler404 = "config.views.api_aware_not_found"
+handler500 = "config.views.api_aware_server_error"
+
 admin.site.site_header = "Paper submissions"
 admin.site.site_title = "Paper submissions"
 admin.site.index_title = "Editorial office"

@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import JSONParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -112,14 +113,35 @@ class ClosedSerializer(serializers.Serializer):
         return super().to_internal_value(data)
 
 
+class StrictBooleanField(serializers.BooleanField):
+    """JSON true or false only: 0, "no" or "off" are more likely mistakes than choices."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
+
+
 class EmailPreferences(ClosedSerializer):
-    received = serializers.BooleanField(help_text=Kind.RECEIVED.label)
-    checked = serializers.BooleanField(help_text=Kind.CHECKED.label)
-    decision = serializers.BooleanField(help_text=Kind.DECISION.label)
+    received = StrictBooleanField(help_text=Kind.RECEIVED.label)
+    checked = StrictBooleanField(help_text=Kind.CHECKED.label)
+    decision = StrictBooleanField(help_text=Kind.DECISION.label)
+
+
+class EmailPreferencesChange(EmailPreferences):
+    """For PATCH: any of the kinds."""
+
+    received = StrictBooleanField(required=False, help_text=Kind.RECEIVED.label)
+    checked = StrictBooleanField(required=False, help_text=Kind.CHECKED.label)
+    decision = StrictBooleanField(required=False, help_text=Kind.DECISION.label)
 
 
 class PreferencesIO(ClosedSerializer):
     email = EmailPreferences(help_text="which notifications are also sent by email")
+
+
+class PreferencesChangeInput(ClosedSerializer):
+    email = EmailPreferencesChange(required=False, help_text="the kinds to change")
 
 
 def preferences_output(preference) -> dict:
@@ -127,6 +149,9 @@ def preferences_output(preference) -> dict:
 
 
 class PreferencesApi(APIView):
+    # JSON only: a form cannot carry the nested object, and DRF would read it as empty.
+    parser_classes = [JSONParser]
+
     @extend_schema(responses={200: PreferencesIO}, tags=["notifications"])
     def get(self, request: Request) -> Response:
         return Response(preferences_output(preference_get(user=request.user)))
@@ -141,7 +166,7 @@ class PreferencesApi(APIView):
         return self._update(request, partial=False)
 
     @extend_schema(
-        request=PreferencesIO,
+        request=PreferencesChangeInput,
         responses={200: PreferencesIO},
         tags=["notifications"],
         description="Change some of your email preferences.",
@@ -150,7 +175,7 @@ class PreferencesApi(APIView):
         return self._update(request, partial=True)
 
     def _update(self, request: Request, *, partial: bool) -> Response:
-        data = PreferencesIO(data=request.data, partial=partial)
+        data = (PreferencesChangeInput if partial else PreferencesIO)(data=request.data)
         data.is_valid(raise_exception=True)
         email = data.validated_data.get("email", {})
         preference = preference_update(user=request.user, email=email)

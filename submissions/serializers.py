@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import reverse
-from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -81,7 +80,7 @@ class PlagiarismSummaryOutput(serializers.Serializer):
     error = serializers.CharField(source="plagiarism_error")
     report_url = serializers.SerializerMethodField()
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_report_url(self, submission: Submission) -> str | None:
         if submission.checked_at is None:
             return None
@@ -114,7 +113,7 @@ class SubmissionOutput(serializers.ModelSerializer):
             "updated_at",
         ]
 
-    @extend_schema_field(OpenApiTypes.URI)
+    @extend_schema_field(serializers.URLField(allow_null=True))
     def get_file_url(self, submission: Submission) -> str | None:
         if not submission.file:
             return None
