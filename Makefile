@@ -6,6 +6,16 @@ PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 WEB_URL := http://127.0.0.1:8000
 
+# `make up KAFKA_BROKERS=3`: a three-node Kafka cluster instead of one broker; the system then
+# uses all three, with replication factor 3 and min.insync.replicas 2.
+KAFKA_BROKERS ?= 1
+export KAFKA_BROKERS
+ifeq ($(KAFKA_BROKERS),3)
+export KAFKA_BOOTSTRAP_SERVERS ?= 127.0.0.1:9092,127.0.0.1:9094,127.0.0.1:9096
+export KAFKA_REPLICATION_FACTOR ?= 3
+export KAFKA_MIN_INSYNC_REPLICAS ?= 2
+endif
+
 .PHONY: help venv services services-stop status up down test lint format migrate logs
 
 help:

@@ -26,9 +26,29 @@ KAFKA_HEAP="${KAFKA_HEAP:--Xms512m -Xmx768m}"
 KAFKA_LIBS="$CACHE/kafka/libs"
 # A second broker (tests of a broker outage) runs with KAFKA_INSTANCE=<name> and other ports.
 KAFKA_INSTANCE="${KAFKA_INSTANCE:-kafka}"
-KAFKA_DIR="$VAR/$KAFKA_INSTANCE"
-KAFKA_PID="$RUN/$KAFKA_INSTANCE.pid"
-KAFKA_LOG="$LOG/$KAFKA_INSTANCE"
+# KAFKA_BROKERS=3: a three-node KRaft cluster (each node broker and controller) on this
+# machine, node n on KAFKA_PORT + 2(n-1) and the port after it; replication factor 3,
+# min.insync.replicas 2. Node n's files are under var/<instance>-<n>.
+KAFKA_BROKERS="${KAFKA_BROKERS:-1}"
+case "$KAFKA_BROKERS" in 1|3) ;; *) printf 'services: KAFKA_BROKERS must be 1 or 3\n' >&2; exit 1;; esac
+KAFKA_BASE_PORT="$KAFKA_PORT"
+KAFKA_BASE_CONTROLLER_PORT="$KAFKA_CONTROLLER_PORT"
+kafka_node() {  # point the KAFKA_* variables at node $1 (of a cluster) or the single broker
+  local n=$1
+  if [ "$KAFKA_BROKERS" = 1 ]; then
+    KAFKA_NODE_ID=1; KAFKA_PORT=$KAFKA_BASE_PORT; KAFKA_CONTROLLER_PORT=$KAFKA_BASE_CONTROLLER_PORT
+    KAFKA_NAME="$KAFKA_INSTANCE"
+  else
+    KAFKA_NODE_ID=$n
+    KAFKA_PORT=$((KAFKA_BASE_PORT + 2 * (n - 1)))
+    KAFKA_CONTROLLER_PORT=$((KAFKA_BASE_PORT + 2 * (n - 1) + 1))
+    KAFKA_NAME="$KAFKA_INSTANCE-$n"
+  fi
+  KAFKA_DIR="$VAR/$KAFKA_NAME"
+  KAFKA_PID="$RUN/$KAFKA_NAME.pid"
+  KAFKA_LOG="$LOG/$KAFKA_NAME"
+}
+kafka_node 1
 
 mkdir -p "$LOG" "$RUN"
 
@@ -166,15 +186,37 @@ kafka_resolve() {
   touch "$KAFKA_LIBS/.complete"
 }
 
+kafka_voters() {
+  local voters="" n
+  for n in 1 2 3; do voters+="${voters:+,}$n@127.0.0.1:$((KAFKA_BASE_PORT + 2 * (n - 1) + 1))"; done
+  printf '%s' "$voters"
+}
+
+kafka_bootstrap() {  # what clients use: every node of the cluster
+  local servers="" n
+  for n in $(seq 1 "$KAFKA_BROKERS"); do kafka_node "$n"; servers+="${servers:+,}127.0.0.1:$KAFKA_PORT"; done
+  printf '%s' "$servers"
+}
+
 kafka_configure() {
   mkdir -p "$KAFKA_DIR/data" "$KAFKA_LOG"
+  local template="$ROOT/ops/kafka/server.properties.in"
+  [ "$KAFKA_BROKERS" = 3 ] && template="$ROOT/ops/kafka/cluster.properties.in"
   sed -e "s|@PORT@|$KAFKA_PORT|g" -e "s|@CONTROLLER_PORT@|$KAFKA_CONTROLLER_PORT|g" \
-      -e "s|@DATA@|$KAFKA_DIR/data|g" "$ROOT/ops/kafka/server.properties.in" >"$KAFKA_DIR/server.properties"
+      -e "s|@NODE_ID@|$KAFKA_NODE_ID|g" -e "s|@VOTERS@|$(kafka_voters)|g" \
+      -e "s|@DATA@|$KAFKA_DIR/data|g" "$template" >"$KAFKA_DIR/server.properties"
   if [ ! -f "$KAFKA_DIR/data/meta.properties" ]; then
-    local cluster_id
-    cluster_id=$(kafka_java kafka.tools.StorageTool random-uuid 2>>"$KAFKA_LOG.out")
+    local cluster_id mode=(--standalone)
+    if [ "$KAFKA_BROKERS" = 3 ]; then
+      # Every node of one cluster is formatted with the same id; the voters are static.
+      local id_file="$VAR/$KAFKA_INSTANCE-cluster.id"
+      [ -s "$id_file" ] || kafka_java kafka.tools.StorageTool random-uuid >"$id_file" 2>>"$KAFKA_LOG.out"
+      cluster_id=$(cat "$id_file"); mode=()
+    else
+      cluster_id=$(kafka_java kafka.tools.StorageTool random-uuid 2>>"$KAFKA_LOG.out")
+    fi
     kafka_java -Dlog4j2.configurationFile="$ROOT/ops/kafka/log4j2.properties" -Dkafka.logs.dir="$KAFKA_LOG" \
-      kafka.tools.StorageTool format --standalone -t "$cluster_id" -c "$KAFKA_DIR/server.properties" \
+      kafka.tools.StorageTool format "${mode[@]}" -t "$cluster_id" -c "$KAFKA_DIR/server.properties" \
       >>"$KAFKA_LOG.out" 2>&1 || die "kafka: formatting storage failed (see $KAFKA_LOG.out)"
   fi
 }
@@ -184,47 +226,69 @@ kafka_ready() {
   "$PY" "$ROOT/ops/kafka_ready.py" "127.0.0.1:$KAFKA_PORT"
 }
 
-kafka_start() {
-  kafka_resolve
-  # A broker that answers is used as it is, even one started from another checkout.
-  if port_open "$KAFKA_PORT" && kafka_ready >/dev/null 2>&1; then
-    say "kafka: up on 127.0.0.1:$KAFKA_PORT"; return
-  fi
-  if ! pid_alive "$KAFKA_PID"; then
-    for port in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"; do
-      if port_open "$port"; then die "kafka: port $port is taken by another process"; fi
-    done
-    kafka_configure
-    # setsid: the broker outlives the shell that started it (make, CI) and gets its own group.
-    # shellcheck disable=SC2086
-    setsid nohup java $KAFKA_HEAP -XX:+UseG1GC -Djava.awt.headless=true \
-      -Dlog4j2.configurationFile="$ROOT/ops/kafka/log4j2.properties" -Dkafka.logs.dir="$KAFKA_LOG" \
-      -cp "$KAFKA_LIBS/*" kafka.Kafka "$KAFKA_DIR/server.properties" \
-      >>"$KAFKA_LOG.out" 2>&1 </dev/null &
-    echo $! >"$KAFKA_PID"
-  fi
-  local deadline=$((SECONDS + 90))
+kafka_launch() {  # start the current node unless it already runs; does not wait
+  if port_open "$KAFKA_PORT" && kafka_ready >/dev/null 2>&1; then return; fi
+  pid_alive "$KAFKA_PID" && return
+  for port in "$KAFKA_PORT" "$KAFKA_CONTROLLER_PORT"; do
+    if port_open "$port"; then die "kafka: port $port is taken by another process"; fi
+  done
+  kafka_configure
+  # setsid: the broker outlives the shell that started it (make, CI) and gets its own group.
+  # shellcheck disable=SC2086
+  setsid nohup java $KAFKA_HEAP -XX:+UseG1GC -Djava.awt.headless=true \
+    -Dlog4j2.configurationFile="$ROOT/ops/kafka/log4j2.properties" -Dkafka.logs.dir="$KAFKA_LOG" \
+    -cp "$KAFKA_LIBS/*" kafka.Kafka "$KAFKA_DIR/server.properties" \
+    >>"$KAFKA_LOG.out" 2>&1 </dev/null &
+  echo $! >"$KAFKA_PID"
+}
+
+kafka_wait() {
+  local deadline=$((SECONDS + 120))
   until kafka_ready >/dev/null 2>&1; do
-    pid_alive "$KAFKA_PID" || die "kafka: the broker exited during start (see $KAFKA_LOG.out and $KAFKA_LOG/server.log)"
-    [ "$SECONDS" -lt "$deadline" ] || die "kafka: no metadata answer on 127.0.0.1:$KAFKA_PORT after 90 s (see $KAFKA_LOG/server.log)"
+    if ! pid_alive "$KAFKA_PID" && ! port_open "$KAFKA_PORT"; then
+      die "kafka: the broker exited during start (see $KAFKA_LOG.out and $KAFKA_LOG/server.log)"
+    fi
+    [ "$SECONDS" -lt "$deadline" ] || die "kafka: no metadata answer on 127.0.0.1:$KAFKA_PORT after 120 s (see $KAFKA_LOG/server.log)"
     sleep 0.5
   done
-  say "kafka: up on 127.0.0.1:$KAFKA_PORT (KRaft, logs in $KAFKA_LOG/server.log)"
+}
+
+kafka_start() {
+  kafka_resolve
+  local n
+  # Every node first (a cluster node answers only once a quorum of controllers is up), then
+  # wait for each. A broker that answers is used as it is, even one from another checkout.
+  for n in $(seq 1 "$KAFKA_BROKERS"); do kafka_node "$n"; kafka_launch; done
+  for n in $(seq 1 "$KAFKA_BROKERS"); do kafka_node "$n"; kafka_wait; done
+  if [ "$KAFKA_BROKERS" = 1 ]; then
+    say "kafka: up on 127.0.0.1:$KAFKA_PORT (KRaft, logs in $KAFKA_LOG/server.log)"
+  else
+    say "kafka: a cluster of $KAFKA_BROKERS KRaft nodes up on $(kafka_bootstrap) (logs in $LOG/$KAFKA_INSTANCE-<n>/server.log)"
+  fi
 }
 
 kafka_stop() {
-  if pid_alive "$KAFKA_PID"; then
-    local pid; pid=$(cat "$KAFKA_PID")
-    kill -TERM "$pid"
-    wait_for 60 kafka bash -c "! kill -0 $pid" || { kill -KILL "$pid" 2>/dev/null || true; }
-  fi
-  rm -f "$KAFKA_PID"
+  local n pid
+  for n in $(seq 1 "$KAFKA_BROKERS"); do
+    kafka_node "$n"
+    if pid_alive "$KAFKA_PID"; then
+      pid=$(cat "$KAFKA_PID")
+      kill -TERM "$pid"
+      wait_for 60 kafka bash -c "! kill -0 $pid" || { kill -KILL "$pid" 2>/dev/null || true; }
+    fi
+    rm -f "$KAFKA_PID"
+  done
   say "kafka: stopped"
 }
 
 kafka_status() {
-  if port_open "$KAFKA_PORT" && kafka_ready >/dev/null 2>&1; then say "kafka: up on 127.0.0.1:$KAFKA_PORT"
-  else say "kafka: down"; return 1; fi
+  local n rc=0
+  for n in $(seq 1 "$KAFKA_BROKERS"); do
+    kafka_node "$n"
+    if port_open "$KAFKA_PORT" && kafka_ready >/dev/null 2>&1; then say "kafka: up on 127.0.0.1:$KAFKA_PORT"
+    else say "kafka: down on 127.0.0.1:$KAFKA_PORT"; rc=1; fi
+  done
+  return "$rc"
 }
 
 # ----------------------------------------------------------------------------------------------

@@ -33,6 +33,10 @@ def topics_ensure(
     partitions = partitions or settings.KAFKA_TOPIC_PARTITIONS
     replication_factor = replication_factor or settings.KAFKA_REPLICATION_FACTOR
     retention_ms = retention_ms or settings.KAFKA_RETENTION_MS
+    topic_configs = {
+        "retention.ms": str(retention_ms),
+        "min.insync.replicas": str(min(settings.KAFKA_MIN_INSYNC_REPLICAS, replication_factor)),
+    }
     admin = kafka_admin()
     try:
         existing = set(admin.list_topics())
@@ -44,7 +48,7 @@ def topics_ensure(
                         name=name,
                         num_partitions=partitions,
                         replication_factor=replication_factor,
-                        topic_configs={"retention.ms": str(retention_ms)},
+                        topic_configs=topic_configs,
                     )
                     for name in missing
                 ],
@@ -54,9 +58,7 @@ def topics_ensure(
         if present:
             admin.alter_configs(
                 [
-                    ConfigResource(
-                        ConfigResourceType.TOPIC, name, configs={"retention.ms": str(retention_ms)}
-                    )
+                    ConfigResource(ConfigResourceType.TOPIC, name, configs=topic_configs)
                     for name in present
                 ],
                 incremental=True,

@@ -1,0 +1,112 @@
+"""A three-node Kafka cluster (KRaft, replication factor 3, min.insync.replicas 2), as
+`make up KAFKA_BROKERS=3` runs it: one broker SIGKILLed while the relay publishes and a
+consumer consumes loses nothing and applies nothing twice."""
+
+import os
+import signal
+import subprocess
+import uuid
+
+import pytest
+from django.db import transaction
+
+from conftest import ROOT, read_topic, unique_name, wait_until
+from outbox.models import OutboxEvent, ProcessedEvent
+from outbox.services import publish_on_commit
+from outbox.tests.factories import PaperUploadedFactory
+from outbox.tests.test_relay import counted
+from outbox.topic_admin import topics_ensure
+from outbox.topics import Topic, all_topic_names, topic_name
+
+BASE_PORT = 19292  # nodes on 19292/19293, 19294/19295, 19296/19297
+
+
+@pytest.fixture
+def kafka_cluster(settings):
+    name = unique_name("kafka-cluster-")
+    env = {
+        **os.environ,
+        "KAFKA_BROKERS": "3",
+        "KAFKA_INSTANCE": name,
+        "KAFKA_PORT": str(BASE_PORT),
+        "KAFKA_HEAP": "-Xms256m -Xmx512m",
+    }
+
+    def services(action: str) -> None:
+        subprocess.run(
+            ["ops/services.sh", action, "kafka"],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            timeout=240,
+            env=env,
+        )
+
+    services("start")
+    servers = [f"127.0.0.1:{BASE_PORT + 2 * n}" for n in range(3)]
+    settings.KAFKA_BOOTSTRAP_SERVERS = servers
+    settings.KAFKA_TOPIC_PREFIX = unique_name("cluster-") + "."
+    settings.KAFKA_MIN_INSYNC_REPLICAS = 2
+    topics_ensure(names=all_topic_names(), partitions=3, replication_factor=3)
+    try:
+        yield name
+    finally:
+        services("stop")
+        subprocess.run(
+            f"rm -rf var/{name}-* var/log/{name}-* var/{name}-cluster.id",
+            shell=True,  # noqa: S602 - our own glob
+            cwd=ROOT,
+            check=False,
+        )
+
+
+def publish(count: int) -> None:
+    for start in range(0, count, 50):
+        with transaction.atomic():
+            for _ in range(min(50, count - start)):
+                publish_on_commit(PaperUploadedFactory(submission_id=uuid.uuid4()))
+
+
+def applied() -> int:
+    return ProcessedEvent.objects.filter(group="analytics").count()
+
+
+def test_a_broker_killed_while_events_flow_loses_nothing_and_applies_nothing_twice(
+    kafka_cluster, spawn, settings
+):
+    from kafka.admin import ConfigResource, ConfigResourceType
+
+    from outbox.kafka import kafka_admin
+
+    admin = kafka_admin()
+    try:
+        topic = topic_name(Topic.PAPER_UPLOADED)
+        (described,) = admin.describe_topics([topic])
+        assert [len(p["replica_nodes"]) for p in described["partitions"]] == [3, 3, 3]
+        configs = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
+        assert configs["topic"][topic]["min.insync.replicas"]["value"] == "2"
+    finally:
+        admin.close()
+
+    cluster_env = {  # spawn passes this test's bootstrap servers (all three) and prefix
+        "CONSUMER_SESSION_TIMEOUT_MS": "6000",
+        "OUTBOX_DELIVERY_TIMEOUT_MS": "15000",
+    }
+    relay = spawn("relay", "relay_outbox", "--batch-size", "200", **cluster_env)
+    consumer = spawn("consumer", "consume_analytics", **cluster_env)
+    publish(1500)
+    wait_until(lambda: applied() >= 300, timeout=120, what="events flowing end to end")
+
+    victim = ROOT / "var" / "run" / f"{kafka_cluster}-1.pid"  # also the first bootstrap server
+    os.kill(int(victim.read_text()), signal.SIGKILL)
+    publish(1500)  # uploads go on while a broker is down
+
+    total = 3000
+    wait_until(lambda: applied() == total, timeout=240, what="every event applied")
+    assert OutboxEvent.objects.filter(sent_at__isnull=True).count() == 0
+    assert counted() == total  # each applied once: no double counting
+    assert relay.alive() and consumer.alive()
+
+    records = read_topic(topic_name(Topic.PAPER_UPLOADED), expected=total, timeout=120)
+    on_kafka = {dict(record.headers)["ce_id"].decode() for record in records}
+    assert on_kafka == {str(i) for i in OutboxEvent.objects.values_list("event_id", flat=True)}
