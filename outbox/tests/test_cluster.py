@@ -3,6 +3,7 @@
 consumer consumes loses nothing and applies nothing twice."""
 
 import os
+import shutil
 import signal
 import subprocess
 import uuid
@@ -52,12 +53,11 @@ def kafka_cluster(settings):
         yield name
     finally:
         services("stop")
-        subprocess.run(
-            f"rm -rf var/{name}-* var/log/{name}-* var/{name}-cluster.id",
-            shell=True,  # noqa: S602 - our own glob
-            cwd=ROOT,
-            check=False,
-        )
+        for leftover in [*ROOT.glob(f"var/{name}-*"), *ROOT.glob(f"var/log/{name}-*")]:
+            if leftover.is_dir():
+                shutil.rmtree(leftover, ignore_errors=True)
+            else:
+                leftover.unlink(missing_ok=True)
 
 
 def publish(count: int) -> None:
