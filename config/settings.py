@@ -163,7 +163,8 @@ PLAGIARISM_MIN_WORDS = env.int("PLAGIARISM_MIN_WORDS", default=8)  # shorter mat
 # Fingerprints shared by more papers than this are common phrases, not evidence.
 PLAGIARISM_MAX_DF = env.int("PLAGIARISM_MAX_DF", default=20)
 PLAGIARISM_TASK_MAX_RETRIES = env.int("PLAGIARISM_TASK_MAX_RETRIES", default=5)
-PLAGIARISM_SWEEP_AFTER_MINUTES = env.int("PLAGIARISM_SWEEP_AFTER_MINUTES", default=15)
+PLAGIARISM_SWEEP_AFTER_MINUTES = env.float("PLAGIARISM_SWEEP_AFTER_MINUTES", default=15)
+PLAGIARISM_SWEEP_SECONDS = env.float("PLAGIARISM_SWEEP_SECONDS", default=300)  # how often
 
 # --- Notifications and email ------------------------------------------------------------------
 # Where links in notifications and emails point: the address authors reach this server at.
@@ -235,7 +236,10 @@ CELERY_RESULT_EXPIRES = 24 * 3600
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE = {
     "outbox-purge-sent": {"task": "outbox.purge_sent", "schedule": 3600.0},
-    "plagiarism-sweep-waiting": {"task": "plagiarism.sweep_waiting", "schedule": 300.0},
+    "plagiarism-sweep-waiting": {
+        "task": "plagiarism.sweep_waiting",
+        "schedule": PLAGIARISM_SWEEP_SECONDS,
+    },
     "notifications-sweep-email": {"task": "notifications.sweep_pending_email", "schedule": 300.0},
 }
 

@@ -118,16 +118,9 @@ class ConsumerRunner:
 
     # -- the loop ---------------------------------------------------------------------------
     def run(self) -> None:
-        session_ms = settings.CONSUMER_SESSION_TIMEOUT_MS
-        self.consumer = kafka_consumer(
-            group_id=self.group.group_id,
-            **{
-                "max_poll_records": 100,
-                "session_timeout_ms": session_ms,
-                "heartbeat_interval_ms": max(300, session_ms // 3),
-            }
-            | self.consumer_config,
-        )
+        self.consumer = self._connect()
+        if self.consumer is None:
+            return  # stopped while waiting for the broker
         self.consumer.subscribe(self.group.topics, listener=_CommitOnRevoke(self))
         logger.info(
             "consumer.started group=%s topics=%s", self.group.group_id, ",".join(self.group.topics)
@@ -154,6 +147,28 @@ class ConsumerRunner:
 
     def stop(self) -> None:
         self.stopping.set()
+
+    def _connect(self) -> KafkaConsumer | None:
+        """The group's consumer, once the broker answers: a consumer started while Kafka is
+        down (a restart, a deploy) waits for it with backoff instead of exiting."""
+        session_ms = settings.CONSUMER_SESSION_TIMEOUT_MS
+        config = {
+            "max_poll_records": 100,
+            "session_timeout_ms": session_ms,
+            "heartbeat_interval_ms": max(300, session_ms // 3),
+        } | self.consumer_config
+        attempt = 0
+        while not self.stopping.is_set():
+            try:
+                return kafka_consumer(group_id=self.group.group_id, **config)
+            except KafkaError as exc:
+                if attempt == 0:
+                    logger.warning(
+                        "consumer.kafka_unavailable group=%s error=%s", self.group.group_id, exc
+                    )
+                attempt += 1
+                self.stopping.wait(min(10.0, self.backoff_seconds * 2 ** min(attempt, 5)))
+        return None
 
     def close(self) -> None:
         if self.consumer is not None:

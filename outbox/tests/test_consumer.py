@@ -211,3 +211,19 @@ def test_two_consumers_split_the_partitions_and_a_killed_one_hands_them_over(pap
     assert second.terminate() == 0  # SIGTERM: finish, commit, exit 0
     assert ProcessedEvent.objects.filter(group="analytics").count() == 600
     assert counted() == 600
+
+
+def test_a_consumer_started_while_kafka_is_down_waits_for_it_and_stops_cleanly(settings, caplog):
+    settings.KAFKA_BOOTSTRAP_SERVERS = ["127.0.0.1:1"]  # nothing listens there
+    group = ConsumerGroup(name=unique_name("waiting-"), handlers={PaperUploaded: lambda e: None})
+    with (
+        caplog.at_level("WARNING", logger="outbox.consumer"),
+        running_consumer(group, backoff_seconds=0.05),
+    ):
+        wait_until(
+            lambda: "consumer.kafka_unavailable" in caplog.text,
+            timeout=60,
+            what="the consumer to report the broker missing",
+        )
+    # running_consumer re-raises anything the runner raised: it waited, then stopped.
+    assert caplog.text.count("consumer.kafka_unavailable") == 1
