@@ -6,6 +6,7 @@ those of a ``make up`` running beside them.
 """
 
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -13,6 +14,7 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -125,6 +127,57 @@ def celery_worker(transactional_db, settings, celery_worker_env) -> Iterator[str
             worker.kill()
             worker.wait()
     log.unlink(missing_ok=True)
+
+
+@dataclass
+class PrivateKafka:
+    """A Kafka broker, or a three-node cluster, of one test's own (``private_kafka``)."""
+
+    name: str  # its KAFKA_INSTANCE: files under var/<name>[-<n>], pids var/run/<name>[-<n>].pid
+    env: dict[str, str]  # the environment ops/services.sh runs it with
+    bootstrap: list[str]
+
+    def services(self, action: str) -> None:
+        """``ops/services.sh <action> kafka`` for this broker only."""
+        subprocess.run(
+            ["ops/services.sh", action, "kafka"],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+            timeout=240,
+            env=self.env,
+        )
+
+
+@contextmanager
+def private_kafka(settings, prefix: str, *, port: int, brokers: int = 1) -> Iterator[PrivateKafka]:
+    """Start a broker of this test's own on ``port`` and the port after it (a cluster: node n
+    on ``port + 2(n-1)``), so it can be stopped, killed or restarted without touching the
+    others; point ``settings`` at it with fresh topics; stop it and remove its files after."""
+    name = unique_name(prefix)
+    env = os.environ | {
+        "KAFKA_INSTANCE": name,
+        "KAFKA_BROKERS": str(brokers),
+        "KAFKA_PORT": str(port),
+        "KAFKA_CONTROLLER_PORT": str(port + 1),
+        "KAFKA_HEAP": "-Xms256m -Xmx512m",
+    }
+    kafka = PrivateKafka(name, env, [f"127.0.0.1:{port + 2 * n}" for n in range(brokers)])
+    kafka.services("start")
+    settings.KAFKA_BOOTSTRAP_SERVERS = kafka.bootstrap
+    settings.KAFKA_TOPIC_PREFIX = unique_name(f"{prefix}topics-") + "."
+    settings.KAFKA_MIN_INSYNC_REPLICAS = 2 if brokers == 3 else 1
+    topics_ensure(names=all_topic_names(), partitions=3, replication_factor=brokers)
+    try:
+        yield kafka
+    finally:
+        kafka.services("stop")
+        for pattern in (f"var/{name}*", f"var/log/{name}*"):
+            for leftover in ROOT.glob(pattern):
+                if leftover.is_dir():
+                    shutil.rmtree(leftover, ignore_errors=True)
+                else:
+                    leftover.unlink(missing_ok=True)
 
 
 def wait_until(predicate, *, timeout: float, interval: float = 0.2, what: str = "condition"):
@@ -254,6 +307,43 @@ def running_consumer(group, **runner_options) -> Iterator:
     assert not thread.is_alive(), "the consumer did not stop within 60 s of stop()"
     if failure:
         raise failure[0]
+
+
+def client_for(user):
+    """An API client that sends ``user``'s token."""
+    from rest_framework.authtoken.models import Token
+    from rest_framework.test import APIClient
+
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    return client
+
+
+@pytest.fixture
+def author(db):
+    from submissions.tests.factories import UserFactory
+
+    return UserFactory()
+
+
+@pytest.fixture
+def other_author(db):
+    from submissions.tests.factories import UserFactory
+
+    return UserFactory()
+
+
+@pytest.fixture
+def editor(db):
+    from submissions.tests.factories import EditorFactory
+
+    return EditorFactory()
+
+
+@pytest.fixture
+def api(author):
+    """The API as ``author``."""
+    return client_for(author)
 
 
 @pytest.fixture(autouse=True)

@@ -2,16 +2,18 @@
 
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
+from typing import get_args
 
 from django.db import connection
 
 from analytics.services import LIVE
-from outbox.events import EVENT_CLASSES
+from outbox.events import EVENT_CLASSES, SubmissionDecided
 from submissions.models import Status
 
 SCORE_BUCKETS = 10  # the histogram: [0, 10%), [10%, 20%), ... [90%, 100%]
 WAITED = "extract(epoch FROM checked_at - uploaded_at)"  # seconds from upload to report
-DECISIONS = ["under_review", "accepted", "rejected", "revision_requested", "withdrawn"]
+# The kinds of decision, in the order the contract lists them (spelled once, in the event).
+DECISIONS = list(get_args(SubmissionDecided.model_fields["to_status"].annotation))
 
 
 @dataclass(frozen=True)
@@ -45,14 +47,16 @@ class Summary:
 
 
 def _range(column: str, since: date | None, until: date | None) -> tuple[str, list]:
-    clauses, params = [], []
+    """A WHERE clause for the date range (``WHERE true`` when open), and its parameters:
+    the queries below add their own conditions with AND."""
+    clauses, params = ["true"], []
     if since is not None:
         clauses.append(f"{column} >= %s")
         params.append(since)
     if until is not None:
         clauses.append(f"{column} <= %s")
         params.append(until)
-    return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
+    return " WHERE " + " AND ".join(clauses), params
 
 
 def analytics_summary(*, since: date | None = None, until: date | None = None) -> Summary:
@@ -70,7 +74,7 @@ def analytics_summary(*, since: date | None = None, until: date | None = None) -
 
         cursor.execute(
             f"SELECT uploaded_on, count(*) FROM {facts}"
-            f"{where or ' WHERE true'} AND uploaded_on IS NOT NULL GROUP BY 1 ORDER BY 1",
+            f"{where} AND uploaded_on IS NOT NULL GROUP BY 1 ORDER BY 1",
             params,
         )
         summary.per_day = _every_day(dict(cursor.fetchall()), since, until)
@@ -88,7 +92,7 @@ def analytics_summary(*, since: date | None = None, until: date | None = None) -
         )
         cursor.execute(
             f"SELECT least(width_bucket(score, 0, 1, {SCORE_BUCKETS}), {SCORE_BUCKETS}), "
-            f"count(*) FROM {facts}{where or ' WHERE true'} AND score IS NOT NULL GROUP BY 1",
+            f"count(*) FROM {facts}{where} AND score IS NOT NULL GROUP BY 1",
             params,
         )
         buckets = dict(cursor.fetchall())
@@ -101,7 +105,7 @@ def analytics_summary(*, since: date | None = None, until: date | None = None) -
             "SELECT count(*), "
             f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {WAITED}), "
             f"percentile_cont(0.95) WITHIN GROUP (ORDER BY {WAITED}) "
-            f"FROM {facts}{where or ' WHERE true'} "
+            f"FROM {facts}{where} "
             "AND checked_at IS NOT NULL AND uploaded_at IS NOT NULL",
             params,
         )

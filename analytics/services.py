@@ -14,6 +14,7 @@ from django.db import connection
 from analytics.models import DailyEventCount, DecisionFact, SubmissionFact
 from outbox.events import PaperUploaded, PlagiarismChecked, SubmissionDecided
 from outbox.wire import ReceivedEvent
+from submissions.models import Status
 
 FENCE_LOCK = 7305  # advisory lock: held exclusively, it pauses the analytics consumer
 
@@ -48,21 +49,29 @@ def analytics_event_apply(*, event: ReceivedEvent, tables: Tables = LIVE) -> Non
         if isinstance(data, PaperUploaded):
             cursor.execute(
                 f"INSERT INTO {tables.facts} (submission_id, uploaded_at, uploaded_on, status) "
-                "VALUES (%s, %s, %s, 'submitted') ON CONFLICT (submission_id) DO UPDATE "
+                "VALUES (%s, %s, %s, %s) ON CONFLICT (submission_id) DO UPDATE "
                 "SET uploaded_at = EXCLUDED.uploaded_at, uploaded_on = EXCLUDED.uploaded_on",
-                [data.submission_id, at, at.date()],
+                [data.submission_id, at, at.date(), Status.SUBMITTED.value],
             )
         elif isinstance(data, PlagiarismChecked):
             # A later check (a new algorithm version) updates the score; the time to check
             # stays the first report's.
             cursor.execute(
                 f"INSERT INTO {tables.facts} (submission_id, status, score, flagged, checked_at) "
-                "VALUES (%s, 'checked', %s, %s, %s) ON CONFLICT (submission_id) DO UPDATE "
+                "VALUES (%(id)s, %(checked)s, %(score)s, %(flagged)s, %(at)s) "
+                "ON CONFLICT (submission_id) DO UPDATE "
                 "SET score = EXCLUDED.score, flagged = EXCLUDED.flagged, "
                 f"checked_at = LEAST({tables.facts}.checked_at, EXCLUDED.checked_at), "
-                f"status = CASE WHEN {tables.facts}.status = 'submitted' THEN 'checked' "
+                f"status = CASE WHEN {tables.facts}.status = %(submitted)s THEN %(checked)s "
                 f"ELSE {tables.facts}.status END",
-                [data.submission_id, data.overall_score, data.flagged, at],
+                {
+                    "id": data.submission_id,
+                    "score": data.overall_score,
+                    "flagged": data.flagged,
+                    "at": at,
+                    "submitted": Status.SUBMITTED.value,
+                    "checked": Status.CHECKED.value,
+                },
             )
         elif isinstance(data, SubmissionDecided):
             cursor.execute(

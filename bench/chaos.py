@@ -443,6 +443,12 @@ def run(
     }
     duration = submissions / rate
     pause = max(1.0, min(5.0, duration / 40))
+
+    def restart_kafka() -> None:
+        services("stop", "kafka", kafka_env)
+        time.sleep(pause)
+        services("start", "kafka", kafka_env)
+
     faults = [
         Fault(0.10, "SIGKILL relay", kill_and_restart(processes, "relay", pause)),
         Fault(
@@ -459,11 +465,7 @@ def run(
         Fault(
             0.40,
             "restart the Kafka broker",
-            lambda: (
-                services("stop", "kafka", kafka_env),
-                time.sleep(pause),
-                services("start", "kafka", kafka_env),
-            ),
+            restart_kafka,
         ),
         Fault(
             0.48,
@@ -483,11 +485,7 @@ def run(
         Fault(
             0.72,
             "restart the Kafka broker",
-            lambda: (
-                services("stop", "kafka", kafka_env),
-                time.sleep(pause),
-                services("start", "kafka", kafka_env),
-            ),
+            restart_kafka,
         ),
         Fault(0.80, "SIGKILL relay", kill_and_restart(processes, "relay", pause)),
     ]

@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 
 from analytics.services import analytics_event_apply
 from analytics.tests.events import DAY, paper_history
-from submissions.tests.conftest import client_for
+from conftest import client_for
 from submissions.tests.factories import EditorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -5,7 +5,7 @@ happened in the API and by email, the editor sees it in the analytics summary.""
 import pytest
 
 from analytics.handlers import GROUP as ANALYTICS
-from conftest import running_consumer, wait_until
+from conftest import client_for, running_consumer, wait_until
 from notifications.handlers import GROUP as NOTIFICATIONS
 from notifications.models import Notification
 from notifications.tests.test_email import sent_messages
@@ -14,7 +14,6 @@ from plagiarism.tests.factories import prose
 from plagiarism.tests.test_flow import relay_all
 from submissions.models import Status, Submission
 from submissions.services import submission_decide, submission_start_review
-from submissions.tests.conftest import client_for
 from submissions.tests.factories import EditorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -3,61 +3,25 @@
 consumer consumes loses nothing and applies nothing twice."""
 
 import os
-import shutil
 import signal
-import subprocess
 import uuid
 
 import pytest
 from django.db import transaction
 
-from conftest import ROOT, read_topic, unique_name, wait_until
+from conftest import ROOT, private_kafka, read_topic, wait_until
 from outbox.models import OutboxEvent, ProcessedEvent
 from outbox.services import publish_on_commit
 from outbox.tests.factories import PaperUploadedFactory
 from outbox.tests.test_relay import counted
-from outbox.topic_admin import topics_ensure
-from outbox.topics import Topic, all_topic_names, topic_name
-
-BASE_PORT = 19292  # nodes on 19292/19293, 19294/19295, 19296/19297
+from outbox.topics import Topic, topic_name
 
 
 @pytest.fixture
 def kafka_cluster(settings):
-    name = unique_name("kafka-cluster-")
-    env = {
-        **os.environ,
-        "KAFKA_BROKERS": "3",
-        "KAFKA_INSTANCE": name,
-        "KAFKA_PORT": str(BASE_PORT),
-        "KAFKA_HEAP": "-Xms256m -Xmx512m",
-    }
-
-    def services(action: str) -> None:
-        subprocess.run(
-            ["ops/services.sh", action, "kafka"],
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-            timeout=240,
-            env=env,
-        )
-
-    services("start")
-    servers = [f"127.0.0.1:{BASE_PORT + 2 * n}" for n in range(3)]
-    settings.KAFKA_BOOTSTRAP_SERVERS = servers
-    settings.KAFKA_TOPIC_PREFIX = unique_name("cluster-") + "."
-    settings.KAFKA_MIN_INSYNC_REPLICAS = 2
-    topics_ensure(names=all_topic_names(), partitions=3, replication_factor=3)
-    try:
-        yield name
-    finally:
-        services("stop")
-        for leftover in [*ROOT.glob(f"var/{name}-*"), *ROOT.glob(f"var/log/{name}-*")]:
-            if leftover.is_dir():
-                shutil.rmtree(leftover, ignore_errors=True)
-            else:
-                leftover.unlink(missing_ok=True)
+    """Three nodes on 19292/19293, 19294/19295 and 19296/19297."""
+    with private_kafka(settings, "kafka-cluster-", port=19292, brokers=3) as kafka:
+        yield kafka.name
 
 
 def publish(count: int) -> None:

@@ -1,7 +1,6 @@
 """The relay: at least once, in order per submission, through crashes and broker outages."""
 
 import json
-import subprocess
 import time
 import uuid
 from collections import defaultdict
@@ -11,12 +10,11 @@ from django.db import transaction
 
 from analytics.handlers import GROUP as ANALYTICS
 from analytics.models import DailyEventCount
-from conftest import ROOT, read_topic, running_consumer, unique_name, wait_until
+from conftest import private_kafka, read_topic, running_consumer, wait_until
 from outbox.models import OutboxEvent, ProcessedEvent
 from outbox.services import publish_on_commit
 from outbox.tests.factories import PaperUploadedFactory
-from outbox.topic_admin import topics_ensure
-from outbox.topics import Topic, all_topic_names, topic_name
+from outbox.topics import Topic, topic_name
 
 
 def publish_sequences(submissions: int, per_submission: int, *, per_transaction: int = 1) -> None:
@@ -112,28 +110,8 @@ def test_two_relays_at_once_keep_each_submissions_order(kafka_topics, spawn):
 @pytest.fixture
 def private_broker(settings):
     """A Kafka broker of this test's own, so it can be stopped without touching the others."""
-    name = unique_name("kafka-outage-")
-    ports = {"KAFKA_PORT": "19192", "KAFKA_CONTROLLER_PORT": "19193"}
-
-    def services(action: str) -> None:
-        subprocess.run(
-            ["ops/services.sh", action, "kafka"],
-            cwd=ROOT,
-            check=True,
-            capture_output=True,
-            timeout=180,
-            env={**__import__("os").environ, "KAFKA_INSTANCE": name, **ports},
-        )
-
-    services("start")
-    settings.KAFKA_BOOTSTRAP_SERVERS = [f"127.0.0.1:{ports['KAFKA_PORT']}"]
-    settings.KAFKA_TOPIC_PREFIX = ""
-    topics_ensure(names=all_topic_names(), partitions=3, replication_factor=1)
-    try:
-        yield services
-    finally:
-        services("stop")
-        subprocess.run(["rm", "-rf", f"var/{name}", f"var/log/{name}"], cwd=ROOT, check=False)
+    with private_kafka(settings, "kafka-outage-", port=19192) as kafka:
+        yield kafka.services
 
 
 def test_kafka_stopped_while_events_are_published_then_started_loses_nothing(private_broker, spawn):

@@ -4,10 +4,10 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
+from conftest import client_for
 from outbox.models import OutboxEvent
 from submissions.models import Status, Submission
 from submissions.services import submission_create, submission_mark_checked
-from submissions.tests.conftest import client_for
 from submissions.tests.factories import PARAGRAPH, UserFactory, pdf_bytes
 
 pytestmark = pytest.mark.django_db

@@ -6,10 +6,11 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
+from conftest import client_for
 from outbox.models import OutboxEvent
 from submissions.models import Status, Submission
 from submissions.services import submission_create, submission_decide, submission_transition
-from submissions.tests.conftest import client_for, stored_files
+from submissions.tests.conftest import stored_files
 from submissions.tests.factories import (
     PARAGRAPH,
     docx_bytes,
