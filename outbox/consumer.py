@@ -13,7 +13,8 @@ Three kinds of failure:
   backoff for as long as it lasts, offset not committed;
 - anything else is taken as a bug: retried ``CONSUMER_MAX_ATTEMPTS`` times with exponential
   backoff, then dead-lettered with the error and a traceback summary in its headers.
-The consumer keeps going in every case.
+The consumer keeps going in every case, and through broker outages: a poll that loses the
+broker rejoins the group with a fresh client from the committed offsets.
 """
 
 import logging
@@ -118,16 +119,19 @@ class ConsumerRunner:
 
     # -- the loop ---------------------------------------------------------------------------
     def run(self) -> None:
-        self.consumer = self._connect()
-        if self.consumer is None:
+        if not self._join():
             return  # stopped while waiting for the broker
-        self.consumer.subscribe(self.group.topics, listener=_CommitOnRevoke(self))
         logger.info(
             "consumer.started group=%s topics=%s", self.group.group_id, ",".join(self.group.topics)
         )
         try:
             while not self.stopping.is_set():
-                batches = self.consumer.poll(timeout_ms=500)
+                try:
+                    batches = self.consumer.poll(timeout_ms=500)
+                except KafkaError as exc:
+                    if not self._rejoin(exc):
+                        break
+                    continue
                 try:
                     for records in batches.values():
                         for record in records:
@@ -147,6 +151,27 @@ class ConsumerRunner:
 
     def stop(self) -> None:
         self.stopping.set()
+
+    def _join(self) -> bool:
+        """Connect (waiting for the broker if need be) and subscribe; False if stopped."""
+        self.consumer = self._connect()
+        if self.consumer is None:
+            return False
+        self.consumer.subscribe(self.group.topics, listener=_CommitOnRevoke(self))
+        return True
+
+    def _rejoin(self, exc: KafkaError) -> bool:
+        """The broker went away under a poll (a restart, a network cut). Start again from
+        the committed offsets with a fresh client rather than trust the state of one that
+        failed halfway: events already applied come again and the inbox drops them. False
+        if stopped while waiting for the broker."""
+        logger.warning("consumer.kafka_lost group=%s error=%s", self.group.group_id, exc)
+        self.commit()  # what is already applied, if the broker still takes it
+        self.close()
+        if not self._join():
+            return False
+        logger.warning("consumer.kafka_rejoined group=%s", self.group.group_id)
+        return True
 
     def _connect(self) -> KafkaConsumer | None:
         """The group's consumer, once the broker answers: a consumer started while Kafka is
@@ -171,12 +196,15 @@ class ConsumerRunner:
         return None
 
     def close(self) -> None:
-        if self.consumer is not None:
-            self.consumer.close(autocommit=False)
-            self.consumer = None
-        if self.producer is not None:
-            self.producer.close(timeout=5)
-            self.producer = None
+        consumer, self.consumer = self.consumer, None
+        if consumer is not None:
+            try:
+                consumer.close(autocommit=False)
+            except KafkaError as exc:  # leaving the group needs the broker; it may be gone
+                logger.info("consumer.close_failed group=%s error=%s", self.group.group_id, exc)
+        producer, self.producer = self.producer, None
+        if producer is not None:
+            producer.close(timeout=5)
 
     def commit(self, only: set[TopicPartition] | None = None) -> None:
         """Commit the offsets of events whose effects are committed."""
@@ -370,14 +398,14 @@ class ConsumerRunner:
         assigned = self.consumer.assignment()
         if not assigned:
             return
-        try:
+        by_topic: dict[str, int] = {}
+        try:  # a gauge: skipped while the broker does not answer
             ends = self.consumer.end_offsets(list(assigned), timeout_ms=5000)
+            for tp, end in ends.items():
+                by_topic[tp.topic] = by_topic.get(tp.topic, 0) + max(
+                    0, end - self.consumer.position(tp)
+                )
         except KafkaError:
             return
-        by_topic: dict[str, int] = {}
-        for tp, end in ends.items():
-            by_topic[tp.topic] = by_topic.get(tp.topic, 0) + max(
-                0, end - self.consumer.position(tp)
-            )
         for topic, lag in by_topic.items():
             CONSUMER_LAG.labels(self.group.name, topic).set(lag)

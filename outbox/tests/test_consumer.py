@@ -227,3 +227,31 @@ def test_a_consumer_started_while_kafka_is_down_waits_for_it_and_stops_cleanly(s
         )
     # running_consumer re-raises anything the runner raised: it waited, then stopped.
     assert caplog.text.count("consumer.kafka_unavailable") == 1
+
+
+def test_a_poll_that_loses_the_broker_rejoins_and_applies_everything_once(papers, caplog):
+    """kafka-python can raise out of ``poll`` when the broker goes away at the wrong moment
+    (seen in the chaos run: a metadata refresh refused during a broker restart). The runner
+    must not exit: it rejoins from the committed offsets and the inbox drops repeats."""
+    from kafka.errors import KafkaConnectionError
+
+    first = send(papers)
+    with (
+        caplog.at_level("WARNING", logger="outbox.consumer"),
+        running_consumer(ANALYTICS) as runner,
+    ):
+        wait_until(lambda: applied("analytics", first), timeout=60, what="the first event")
+        broken = runner.consumer
+
+        def poll_losing_the_broker(*args, **kwargs):
+            raise KafkaConnectionError("111 ECONNREFUSED (injected)")
+
+        broken.poll = poll_losing_the_broker  # on the real client, for its next poll
+        wait_until(lambda: runner.consumer is not broken, timeout=60, what="a fresh client")
+        later = [send(papers) for _ in range(3)]
+        wait_until(
+            lambda: all(applied("analytics", e) for e in later), timeout=90, what="later events"
+        )
+    assert "consumer.kafka_lost" in caplog.text and "consumer.kafka_rejoined" in caplog.text
+    assert ProcessedEvent.objects.filter(group="analytics").count() == 4
+    assert counted() == 4
