@@ -7,7 +7,7 @@ from datetime import datetime
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Prefetch, QuerySet
 
-from submissions.models import Status, Submission, Transition
+from submissions.models import Submission, Transition
 
 HISTORY = Prefetch("history", queryset=Transition.objects.select_related("actor"))
 
@@ -74,9 +74,10 @@ def paper_ids_in_order() -> Iterator[str]:
 
 
 def papers_waiting_for_check(*, submitted_before: datetime, limit: int = 500) -> list[str]:
-    """Ids of submissions still waiting for their plagiarism check since before a time."""
+    """Ids of submissions still waiting for their plagiarism check since before a time,
+    whatever their status: a paper withdrawn (or moved on by an editor) before its check ran
+    still gets its report, so the corpus and the venue's figures stay complete."""
     rows = Submission.objects.filter(
-        status=Status.SUBMITTED,
         checked_at__isnull=True,
         plagiarism_error="",
         created_at__lt=submitted_before,

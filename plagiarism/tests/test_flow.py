@@ -12,7 +12,7 @@ from plagiarism.models import IndexedPaper, Report
 from plagiarism.services import submission_check, submission_check_failed
 from plagiarism.tests.factories import prose
 from submissions.models import Status, Submission
-from submissions.services import submission_create
+from submissions.services import submission_create, submission_withdraw
 from submissions.tests.factories import UserFactory
 
 
@@ -137,14 +137,21 @@ def test_a_submission_whose_check_was_lost_is_checked_by_the_sweep(
     from plagiarism.tasks import sweep_waiting
 
     settings.PLAGIARISM_SWEEP_AFTER_MINUTES = 10
-    waiting = submission_create(author=UserFactory(), title="Forgotten", text=prose(8, 100))
+    author = UserFactory()
+    waiting = submission_create(author=author, title="Forgotten", text=prose(8, 100))
+    withdrawn = submission_create(author=author, title="Withdrawn early", text=prose(10, 100))
+    submission_withdraw(submission=withdrawn, author=author)  # before its check ran
     fresh = submission_create(author=UserFactory(), title="Just in", text=prose(9, 100))
-    Submission.objects.filter(pk=waiting.pk).update(created_at=timezone.now() - timedelta(hours=1))
+    an_hour_ago = timezone.now() - timedelta(hours=1)
+    Submission.objects.filter(pk__in=[waiting.pk, withdrawn.pk]).update(created_at=an_hour_ago)
 
-    assert sweep_waiting() == 1  # the fresh one still has time
-    wait_until(lambda: checked(waiting), timeout=60, what="the swept submission's check")
-    assert not checked(fresh)
-    assert Report.objects.filter(submission_id=waiting.pk).count() == 1
+    assert sweep_waiting() == 2  # the fresh one still has time
+    for lost in (waiting, withdrawn):
+        reports = Report.objects.filter(submission_id=lost.pk, state=Report.State.DONE)
+        wait_until(reports.exists, timeout=60, what="a swept submission's check")
+        assert reports.count() == 1
+    assert checked(waiting) and not checked(fresh)
+    assert Submission.objects.get(pk=withdrawn.pk).status == Status.WITHDRAWN
 
 
 @pytest.mark.django_db
