@@ -288,7 +288,11 @@ def verify(load: Load, read_topic) -> Verdict:
     unacknowledged = in_db - accepted  # committed, but the answer was lost to a fault
     papers = accepted | unacknowledged
     reports = Counter(str(s) for s in Report.objects.values_list("submission_id", flat=True))
-    missing_reports = sum(1 for s in papers if reports[s] == 0)
+    unreported = [s for s in papers if reports[s] == 0]
+    missing_reports = len(unreported)
+    unreported_by_status = Counter(
+        Submission.objects.filter(pk__in=unreported).values_list("status", flat=True)
+    )
     extra_reports = sum(n - 1 for n in reports.values() if n > 1)
 
     withdrawn = set(
@@ -357,6 +361,11 @@ def verify(load: Load, read_topic) -> Verdict:
             + ")",
         ),
         ("reports (expected one per paper)", f"{sum(reports.values())} for {len(papers)} papers"),
+        (
+            "papers without a report, by status",
+            ", ".join(f"{status} {n}" for status, n in sorted(unreported_by_status.items()))
+            or "none",
+        ),
         ("notifications (expected)", f"{notes_total} ({expected_notes})"),
         ("analytics total / events", f"{summary.total} / {sum(summary.events.values())}"),
         (

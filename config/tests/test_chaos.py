@@ -42,6 +42,11 @@ def test_a_small_chaos_run_loses_nothing_and_applies_nothing_twice(chaos_broker,
         out=lines.append,
     )
     report = "\n".join(lines)
+    if not verdict.ok:  # what the system's processes said last, to tell why
+        report += "".join(
+            f"\n--- {log.name} (last lines)\n" + "\n".join(log.read_text().splitlines()[-25:])
+            for log in sorted(chaos.LOGS.glob("chaos-*.log"))
+        )
     assert sum("fault:" in line for line in lines) == 10, report
     assert verdict.ok, report
     rows = dict(verdict.rows)
