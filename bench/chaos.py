@@ -234,15 +234,6 @@ class Fault:
     action: Callable[[], None]
 
 
-def kill_and_restart(processes: dict[str, Process], name: str, pause: float) -> Callable[[], None]:
-    def act() -> None:
-        processes[name].kill()
-        time.sleep(pause)
-        processes[name].start()
-
-    return act
-
-
 def services(action: str, service: str, env: dict[str, str]) -> None:
     subprocess.run(
         ["ops/services.sh", action, service],
@@ -458,45 +449,35 @@ def run(
         time.sleep(pause)
         services("start", "kafka", kafka_env)
 
+    def sigkill(at: float, name: str, label: str = "") -> Fault:
+        """SIGKILL one of the processes, and start it again after a pause."""
+
+        def act() -> None:
+            processes[name].kill()
+            time.sleep(pause)
+            processes[name].start()
+
+        return Fault(at, f"SIGKILL {label or name}", act)
+
     faults = [
-        Fault(0.10, "SIGKILL relay", kill_and_restart(processes, "relay", pause)),
-        Fault(
-            0.18,
-            "SIGKILL consume_plagiarism",
-            kill_and_restart(processes, "consume_plagiarism", pause),
-        ),
+        sigkill(0.10, "relay"),
+        sigkill(0.18, "consume_plagiarism"),
         Fault(
             0.25,
             "start a second relay and a second consumer of each group",
             lambda: [p.start() for p in extra.values()],
         ),
-        Fault(0.32, "SIGKILL Celery worker", kill_and_restart(processes, "worker", pause)),
-        Fault(
-            0.40,
-            "restart the Kafka broker",
-            restart_kafka,
-        ),
-        Fault(
-            0.48,
-            "SIGKILL consume_notifications",
-            kill_and_restart(processes, "consume_notifications", pause),
-        ),
-        Fault(
-            0.56,
-            "SIGKILL consume_analytics",
-            kill_and_restart(processes, "consume_analytics", pause),
-        ),
+        sigkill(0.32, "worker", "Celery worker"),
+        Fault(0.40, "restart the Kafka broker", restart_kafka),
+        sigkill(0.48, "consume_notifications"),
+        sigkill(0.56, "consume_analytics"),
         Fault(
             0.64,
             "stop the second relay and consumers (SIGTERM)",
             lambda: [p.stop() for p in extra.values()],
         ),
-        Fault(
-            0.72,
-            "restart the Kafka broker",
-            restart_kafka,
-        ),
-        Fault(0.80, "SIGKILL relay", kill_and_restart(processes, "relay", pause)),
+        Fault(0.72, "restart the Kafka broker", restart_kafka),
+        sigkill(0.80, "relay"),
     ]
     if restart_postgres_once:
         faults.append(Fault(0.52, "restart PostgreSQL", restart_postgres))

@@ -55,7 +55,15 @@ class Submission(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [models.Index(fields=["author", "-created_at"])]
+        indexes = [
+            models.Index(fields=["author", "-created_at"]),
+            # The plagiarism sweep's question, answered without reading the checked papers.
+            models.Index(
+                fields=["created_at"],
+                name="submission_unchecked",
+                condition=models.Q(checked_at__isnull=True, plagiarism_error=""),
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.title

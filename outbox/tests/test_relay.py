@@ -36,20 +36,21 @@ def unsent() -> int:
     return OutboxEvent.objects.filter(sent_at__isnull=True).count()
 
 
+def applied() -> int:
+    """Events the analytics group has applied (its inbox)."""
+    return ProcessedEvent.objects.filter(group="analytics").count()
+
+
 def consume_everything(expected: int, timeout: float = 120) -> None:
     """Run the analytics consumer until ``expected`` events were applied, then a moment more
     so that duplicates still in flight arrive too."""
     with running_consumer(ANALYTICS, consumer_config={"max_poll_records": 500}):
         wait_until(
-            lambda: ProcessedEvent.objects.filter(group="analytics").count() >= expected,
+            lambda: applied() >= expected,
             timeout=timeout,
             what=f"{expected} events applied",
         )
         time.sleep(2)
-
-
-def applied() -> int:
-    return ProcessedEvent.objects.filter(group="analytics").count()
 
 
 def counted(event_type: str = "paper_uploaded") -> int:
@@ -75,7 +76,7 @@ def test_relay_killed_mid_batch_loses_nothing_and_effects_happen_once(kafka_topi
     assert sent_ids == {str(i) for i in OutboxEvent.objects.values_list("event_id", flat=True)}
 
     consume_everything(3000)
-    assert ProcessedEvent.objects.filter(group="analytics").count() == 3000
+    assert applied() == 3000
     assert counted() == 3000  # every event's effect exactly once, duplicates or not
 
 
