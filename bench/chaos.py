@@ -582,7 +582,7 @@ def main() -> int:
     try:
         with bench_environment("bench_chaos") as env:
             sys.path.insert(0, str(ROOT))
-            from conftest import read_topic
+            from harness import read_topic
 
             verdict = run(
                 env=env | {"LOG_LEVEL": "WARNING"},

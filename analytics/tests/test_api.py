@@ -7,7 +7,7 @@ from rest_framework.test import APIClient
 
 from analytics.services import analytics_event_apply
 from analytics.tests.events import DAY, paper_history
-from conftest import client_for
+from harness import client_for
 from submissions.tests.factories import EditorFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -10,7 +10,7 @@ from playwright.sync_api import sync_playwright
 
 from analytics.services import analytics_event_apply
 from analytics.tests.events import DAY, paper_history
-from conftest import ROOT
+from harness import ROOT
 from submissions.tests.factories import EditorFactory
 
 SCREENSHOTS = ROOT / "var" / "screenshots"

@@ -14,7 +14,7 @@ from analytics.handlers import GROUP
 from analytics.selectors import analytics_summary
 from analytics.services import LIVE
 from analytics.tests.events import DAY, paper_history
-from conftest import running_consumer, wait_until
+from harness import running_consumer, wait_until
 from outbox.kafka import kafka_producer
 from outbox.models import ProcessedEvent
 from outbox.topics import topic_name

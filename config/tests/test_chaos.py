@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import ROOT, private_kafka, read_topic, subprocess_env
+from harness import ROOT, private_kafka, read_topic, subprocess_env
 
 sys.path.insert(0, str(ROOT / "bench"))
 import chaos

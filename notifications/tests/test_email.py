@@ -9,7 +9,7 @@ import pytest
 from django.core import mail
 from django.db import transaction
 
-from conftest import wait_until
+from harness import wait_until
 from notifications.handlers import handle_paper_uploaded, handle_submission_decided
 from notifications.models import Notification, Preference
 from notifications.services import email_enqueue, notification_email_send

@@ -5,7 +5,7 @@ happened in the API and by email, the editor sees it in the analytics summary.""
 import pytest
 
 from analytics.handlers import GROUP as ANALYTICS
-from conftest import client_for, running_consumer, wait_until
+from harness import client_for, running_consumer, wait_until
 from notifications.handlers import GROUP as NOTIFICATIONS
 from notifications.models import Notification
 from notifications.tests.test_email import sent_messages

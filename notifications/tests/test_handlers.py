@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from conftest import running_consumer, wait_until
+from harness import running_consumer, wait_until
 from notifications.handlers import (
     GROUP,
     handle_paper_uploaded,

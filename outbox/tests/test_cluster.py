@@ -9,7 +9,7 @@ import uuid
 import pytest
 from django.db import transaction
 
-from conftest import ROOT, private_kafka, read_topic, wait_until
+from harness import ROOT, private_kafka, read_topic, wait_until
 from outbox.models import OutboxEvent, ProcessedEvent
 from outbox.services import publish_on_commit
 from outbox.tests.factories import PaperUploadedFactory

@@ -10,7 +10,7 @@ from django.utils import timezone
 from kafka.admin import ConfigResource, ConfigResourceType
 
 from analytics.handlers import GROUP as ANALYTICS
-from conftest import running_consumer, unique_name, wait_until
+from harness import running_consumer, unique_name, wait_until
 from outbox.kafka import kafka_admin
 from outbox.models import DeadLetter, OutboxEvent, ProcessedEvent
 from outbox.relay import Relay

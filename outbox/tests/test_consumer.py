@@ -11,7 +11,7 @@ from django.utils import timezone
 from analytics.handlers import GROUP as ANALYTICS
 from analytics.models import DailyEventCount
 from analytics.services import analytics_event_apply
-from conftest import read_topic, running_consumer, unique_name, wait_until
+from harness import read_topic, running_consumer, unique_name, wait_until
 from outbox.consumer import ConsumerGroup, RetryLater
 from outbox.events import Event, PaperUploaded
 from outbox.kafka import kafka_producer

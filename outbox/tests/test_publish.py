@@ -7,7 +7,7 @@ import pytest
 from django.db import transaction
 from pydantic import ValidationError
 
-from conftest import read_topic
+from harness import read_topic
 from outbox.events import PaperUploaded
 from outbox.models import OutboxEvent
 from outbox.relay import Relay

@@ -1,7 +1,6 @@
 """The relay: at least once, in order per submission, through crashes and broker outages."""
 
 import json
-import time
 import uuid
 from collections import defaultdict
 
@@ -10,7 +9,13 @@ from django.db import transaction
 
 from analytics.handlers import GROUP as ANALYTICS
 from analytics.models import DailyEventCount
-from conftest import private_kafka, read_topic, running_consumer, wait_until
+from harness import (
+    private_kafka,
+    read_topic,
+    running_consumer,
+    wait_group_caught_up,
+    wait_until,
+)
 from outbox.models import OutboxEvent, ProcessedEvent
 from outbox.services import publish_on_commit
 from outbox.tests.factories import PaperUploadedFactory
@@ -42,15 +47,15 @@ def applied() -> int:
 
 
 def consume_everything(expected: int, timeout: float = 120) -> None:
-    """Run the analytics consumer until ``expected`` events were applied, then a moment more
-    so that duplicates still in flight arrive too."""
+    """Run the analytics consumer until ``expected`` events were applied and the group has
+    committed every record of its topics, duplicates included."""
     with running_consumer(ANALYTICS, consumer_config={"max_poll_records": 500}):
         wait_until(
             lambda: applied() >= expected,
             timeout=timeout,
             what=f"{expected} events applied",
         )
-        time.sleep(2)
+        wait_group_caught_up(ANALYTICS.group_id, ANALYTICS.topics, timeout=timeout)
 
 
 def counted(event_type: str = "paper_uploaded") -> int:

@@ -4,7 +4,7 @@ report, index, status and plagiarism_checked, once."""
 import pytest
 from rest_framework.test import APIClient
 
-from conftest import running_consumer, wait_until
+from harness import running_consumer, wait_until
 from outbox.models import OutboxEvent
 from outbox.relay import Relay
 from plagiarism.handlers import GROUP as PLAGIARISM

@@ -4,7 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from conftest import client_for
+from harness import client_for
 from outbox.models import OutboxEvent
 from submissions.models import Status, Submission
 from submissions.services import submission_create, submission_mark_checked
