@@ -221,6 +221,11 @@ OUTBOX_RETENTION_HOURS = env.int("OUTBOX_RETENTION_HOURS", default=72)
 CONSUMER_MAX_ATTEMPTS = env.int("CONSUMER_MAX_ATTEMPTS", default=5)
 CONSUMER_BACKOFF_SECONDS = env.float("CONSUMER_BACKOFF_SECONDS", default=0.5)
 CONSUMER_SESSION_TIMEOUT_MS = env.int("CONSUMER_SESSION_TIMEOUT_MS", default=10_000)
+# The dead-letter limit: when more than this share of the last CONSUMER_DLQ_WINDOW events
+# would be dead-lettered (a bad deploy, a producer gone wrong), the group pauses instead of
+# draining a whole topic into its dead-letter topic.
+CONSUMER_DLQ_WINDOW = env.int("CONSUMER_DLQ_WINDOW", default=100)
+CONSUMER_DLQ_MAX_RATIO = env.float("CONSUMER_DLQ_MAX_RATIO", default=0.5)
 METRICS_BIND_ADDRESS = env.str("METRICS_BIND_ADDRESS", default="127.0.0.1")
 
 # --- Celery (Redis broker) --------------------------------------------------------------------

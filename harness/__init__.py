@@ -5,6 +5,7 @@ scripts call them directly. Each helper talks to the real services (PostgreSQL, 
 runs the system's real commands as child processes.
 """
 
+import logging
 import os
 import shutil
 import subprocess
@@ -232,6 +233,7 @@ def running_consumer(group, **runner_options) -> Iterator:
         try:
             runner.run()
         except BaseException as exc:  # reported in the test, not lost in the thread
+            logging.getLogger(__name__).exception("harness.consumer_failed group=%s", group.name)
             failure.append(exc)
         finally:
             thread_connection.close()

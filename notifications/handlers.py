@@ -18,14 +18,11 @@ logger = logging.getLogger(__name__)
 
 
 def handle_paper_uploaded(event: ReceivedEvent[PaperUploaded]) -> None:
-    data = event.data
-    message = message_received(submission_id=data.submission_id, title=data.title)
-    notification_create(
-        event_id=event.id,
-        user_id=data.author_id,
-        submission_id=data.submission_id,
-        occurred_at=event.time,
-        message=message,
+    """The author and title come from the submission, never from the payload: an event is
+    not trusted with what the database can answer."""
+    _notify_owner(
+        event,
+        lambda title: message_received(submission_id=event.data.submission_id, title=title),
     )
 
 

@@ -14,15 +14,26 @@ Three kinds of failure:
 - anything else is taken as a bug: retried ``CONSUMER_MAX_ATTEMPTS`` times with exponential
   backoff, then dead-lettered with the error and a traceback summary in its headers.
 The consumer keeps going in every case, and through broker outages: a poll that loses the
-broker rejoins the group with a fresh client from the committed offsets.
+broker rejoins the group with a fresh client from the committed offsets. A record the Kafka
+client itself cannot parse (invalid UTF-8 in a header name, a corrupt batch) is found by a
+probe, dead-lettered by its position and stepped over. Nothing a message carries reaches the
+database unchecked: text that PostgreSQL cannot store is off-contract.
+
+The dead-letter limit: when more than ``CONSUMER_DLQ_MAX_RATIO`` of the last
+``CONSUMER_DLQ_WINDOW`` events would be dead-lettered, something is wrong upstream (a bad
+deploy), not with single events: the consumer pauses its partitions, leaves the offending
+event uncommitted, says so in its log and its ``outbox_consumer_paused`` gauge, and waits for
+an operator (a restart resumes it) instead of draining a whole topic into the dead letters.
 """
 
 import logging
 import threading
 import time
 import traceback
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import SimpleNamespace
 from typing import Any
 
 from django.conf import settings
@@ -30,16 +41,24 @@ from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 from kafka import ConsumerRebalanceListener, KafkaConsumer, KafkaProducer
 from kafka.consumer.fetcher import ConsumerRecord
-from kafka.errors import KafkaError
+from kafka.errors import CorruptRecordError, KafkaError, MessageSizeTooLargeError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 
 from outbox.events import Event, event_type_of
 from outbox.kafka import kafka_consumer, kafka_producer
-from outbox.metrics import CONSUMED, CONSUMER_HANDLE_SECONDS, CONSUMER_LAG
+from outbox.metrics import CONSUMED, CONSUMER_HANDLE_SECONDS, CONSUMER_LAG, CONSUMER_PAUSED
 from outbox.models import DeadLetter, ProcessedEvent
 from outbox.topics import dead_letter_topic_name, topic_name
 from outbox.tracing import trace_context
-from outbox.wire import H_ID, H_TYPE, InvalidMessage, ReceivedEvent, decode, header_map
+from outbox.wire import (
+    H_ID,
+    H_TYPE,
+    InvalidMessage,
+    ReceivedEvent,
+    decode,
+    header_map,
+    storable,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +78,10 @@ class RetryLater(Exception):
 
 class _Stopped(Exception):
     """Stop was asked for while an event was still unfinished: leave its offset uncommitted."""
+
+
+class _Paused(Exception):
+    """The dead-letter limit was reached at this event: leave its offset uncommitted."""
 
 
 @dataclass(frozen=True)
@@ -88,6 +111,8 @@ class _CommitOnRevoke(ConsumerRebalanceListener):
         self.runner.commit(only=revoked)
 
     def on_partitions_assigned(self, assigned: set[TopicPartition]) -> None:
+        if self.runner.paused and assigned:  # a paused consumer takes on no new work
+            self.runner.consumer.pause(*assigned)
         logger.info(
             "consumer.partitions_assigned group=%s partitions=%s",
             self.runner.group.name,
@@ -116,6 +141,12 @@ class ConsumerRunner:
         self.pending: dict[TopicPartition, int] = {}
         self.handled = 0
         self._lag_checked = 0.0
+        # The dead-letter limit: whether each of the last events was dead-lettered.
+        self.dlq_window = settings.CONSUMER_DLQ_WINDOW
+        self.dlq_max_ratio = settings.CONSUMER_DLQ_MAX_RATIO
+        self._recent: deque[bool] = deque(maxlen=max(1, self.dlq_window))
+        self.paused = False
+        self._paused_logged = 0.0
 
     # -- the loop ---------------------------------------------------------------------------
     def run(self) -> None:
@@ -128,8 +159,16 @@ class ConsumerRunner:
             while not self.stopping.is_set():
                 try:
                     batches = self.consumer.poll(timeout_ms=500)
+                except CorruptRecordError as exc:
+                    if not self._step_over_unreadable(exc):
+                        break
+                    continue
                 except KafkaError as exc:
                     if not self._rejoin(exc):
+                        break
+                    continue
+                except Exception as exc:  # the client failed to parse a record it fetched
+                    if not self._step_over_unreadable(exc):
                         break
                     continue
                 try:
@@ -140,11 +179,12 @@ class ConsumerRunner:
                             self.handle_record(record)
                             tp = TopicPartition(record.topic, record.partition)
                             self.pending[tp] = record.offset + 1
-                except _Stopped:
+                except (_Stopped, _Paused):
                     pass
                 finally:
                     self.commit()
                 self._report_lag()
+                self._report_paused()
         finally:
             self.close()
         logger.info("consumer.stopped group=%s handled=%d", self.group.group_id, self.handled)
@@ -160,7 +200,7 @@ class ConsumerRunner:
         self.consumer.subscribe(self.group.topics, listener=_CommitOnRevoke(self))
         return True
 
-    def _rejoin(self, exc: KafkaError) -> bool:
+    def _rejoin(self, exc: Exception) -> bool:
         """The broker went away under a poll (a restart, a network cut). Start again from
         the committed offsets with a fresh client rather than trust the state of one that
         failed halfway: events already applied come again and the inbox drops them. False
@@ -230,10 +270,19 @@ class ConsumerRunner:
         except InvalidMessage as exc:
             self.dead_letter(record, reason=DeadLetter.Reason.INVALID, error=str(exc), attempts=1)
             return
+        except Exception as exc:  # whatever a message carries, it never stops the consumer
+            self.dead_letter(
+                record,
+                reason=DeadLetter.Reason.INVALID,
+                error=f"undecodable: {type(exc).__name__}: {exc}",
+                attempts=1,
+            )
+            return
         handler = self.group.handlers.get(type(received.data))
         event_type = received.data.event_type
         if handler is None:  # a known event this group does not react to
             CONSUMED.labels(self.group.name, event_type, "ignored").inc()
+            self._recent.append(False)
             return
         attempt, transient_logged = 0, False
         while True:
@@ -274,6 +323,7 @@ class ConsumerRunner:
                 self._sleep(self.backoff_seconds * 2 ** (attempt - 1))
                 continue
             CONSUMER_HANDLE_SECONDS.labels(self.group.name).observe(time.monotonic() - started)
+            self._recent.append(False)
             outcome = "handled" if applied else "duplicate"
             CONSUMED.labels(self.group.name, event_type, outcome).inc()
             self.handled += applied
@@ -308,7 +358,7 @@ class ConsumerRunner:
     # -- dead letters -----------------------------------------------------------------------
     def dead_letter(
         self,
-        record: ConsumerRecord,
+        record: ConsumerRecord | SimpleNamespace,
         *,
         reason: str,
         error: str,
@@ -317,10 +367,18 @@ class ConsumerRunner:
     ) -> None:
         """Send ``record`` to its dead-letter topic and keep a row for operators to replay.
 
-        Retried until both succeed: a dead letter that cannot be written is not committed.
+        Nothing the record carries can stop this: every text is made storable first, a row
+        the database refuses for its content is logged and the Kafka copy still sent, and a
+        value too large for the dead-letter topic is sent without it (the row keeps it).
+        Transient failures (the database or Kafka away) are retried until they pass, and
+        the offset is not committed meanwhile. Raises ``_Paused`` instead when the
+        dead-letter limit is reached.
         """
+        self._admit_dead_letter(record, error)
         attributes = header_map(record.headers)
-        event_id, event_type = attributes.get(H_ID, ""), attributes.get(H_TYPE, "")
+        event_id = storable(attributes.get(H_ID, ""))[:100]
+        event_type = storable(attributes.get(H_TYPE, ""))[:200]
+        error, trace = storable(error), storable(trace)
         failure = {
             "reason": reason,
             "error": error[:2000],
@@ -332,41 +390,41 @@ class ConsumerRunner:
             "group": self.group.name,
             "failed_at": timezone.now().isoformat(),
         }
-        headers = [(n, v) for n, v in record.headers or [] if not n.startswith(DLQ_PREFIX)]
-        headers += [(f"{DLQ_PREFIX}{name}", value.encode()) for name, value in failure.items()]
-        attempt = 0
+        original = [(n, v) for n, v in record.headers or [] if not n.startswith(DLQ_PREFIX)]
+        headers = original + [(f"{DLQ_PREFIX}{n}", v.encode()) for n, v in failure.items()]
+        # Kafka takes no message without both key and value: an unreadable record has neither.
+        value = b"" if record.value is None and record.key is None else record.value
+        row_written, attempt = False, 0
         while True:
             try:
-                DeadLetter.objects.get_or_create(
-                    group=self.group.name,
-                    topic=record.topic,
-                    partition=record.partition,
-                    offset=record.offset,
-                    defaults={
-                        "event_id": event_id[:100],
-                        "event_type": event_type_of(event_type)[:100],
-                        "reason": reason,
-                        "error": error,
-                        "traceback": trace,
-                        "attempts": attempts,
-                        "key": record.key,
-                        "value": record.value,
-                        "headers": [[n, (v or b"").hex()] for n, v in record.headers or []],
-                    },
-                )
+                if not row_written:
+                    self._dead_letter_row(record, reason, error, trace, attempts)
+                    row_written = True
                 self._dead_letter_producer().send(
                     dead_letter_topic_name(record.topic),
                     key=record.key,
-                    value=record.value,
+                    value=value,
                     headers=headers,
                 ).get(timeout=30)
                 break
+            except MessageSizeTooLargeError as exc:  # the client's limit or the broker's
+                if not value:
+                    raise  # headers alone cannot be too large: a bug, not a message
+                logger.warning(
+                    "consumer.dead_letter_value_omitted group=%s event_id=%s bytes=%d error=%s",
+                    self.group.name,
+                    event_id or "-",
+                    len(value),
+                    exc,
+                )
+                headers.append((f"{DLQ_PREFIX}value_omitted", str(len(value)).encode()))
+                value = b""
             except (KafkaError, OperationalError, InterfaceError) as exc:
                 attempt += 1
                 logger.warning(
                     "consumer.dead_letter_failed group=%s event_id=%s error=%s",
                     self.group.name,
-                    event_id,
+                    event_id or "-",
                     exc,
                 )
                 connection.close()
@@ -374,6 +432,18 @@ class ConsumerRunner:
                     self.producer.close(timeout=0)
                     self.producer = None
                 self._sleep(min(30.0, self.backoff_seconds * 2 ** min(attempt, 6)))
+            except Exception as exc:  # never stop the consumer: the row is there to replay
+                logger.error(
+                    "consumer.dead_letter_topic_failed group=%s topic=%s partition=%s offset=%s "
+                    "error=%r",
+                    self.group.name,
+                    record.topic,
+                    record.partition,
+                    record.offset,
+                    exc,
+                )
+                break
+        self._recent.append(True)
         CONSUMED.labels(self.group.name, event_type or "unknown", "dead_lettered").inc()
         logger.error(
             "consumer.dead_lettered group=%s event_id=%s type=%s reason=%s error=%s",
@@ -381,8 +451,138 @@ class ConsumerRunner:
             event_id or "-",
             event_type or "-",
             reason,
-            error,
+            error[:500],
         )
+
+    def _dead_letter_row(
+        self,
+        record: ConsumerRecord | SimpleNamespace,
+        reason: str,
+        error: str,
+        trace: str,
+        attempts: int,
+    ) -> None:
+        """The row operators search and replay from. A row the database refuses for what it
+        holds (not for being away) is logged, never retried: the Kafka copy still goes."""
+        attributes = header_map(record.headers)
+        try:
+            DeadLetter.objects.get_or_create(
+                group=self.group.name,
+                topic=record.topic,
+                partition=record.partition,
+                offset=record.offset,
+                defaults={
+                    "event_id": storable(attributes.get(H_ID, ""))[:100],
+                    "event_type": event_type_of(storable(attributes.get(H_TYPE, "")))[:100],
+                    "reason": reason,
+                    "error": error,
+                    "traceback": trace,
+                    "attempts": attempts,
+                    "key": record.key,
+                    "value": record.value,
+                    "headers": [[storable(n), (v or b"").hex()] for n, v in record.headers or []],
+                },
+            )
+        except (OperationalError, InterfaceError):
+            raise
+        except Exception as exc:
+            logger.error(
+                "consumer.dead_letter_row_failed group=%s topic=%s partition=%s offset=%s error=%r",
+                self.group.name,
+                record.topic,
+                record.partition,
+                record.offset,
+                exc,
+            )
+
+    def _admit_dead_letter(self, record: ConsumerRecord | SimpleNamespace, error: str) -> None:
+        """Raise ``_Paused`` (and pause) if dead-lettering one more event would pass the limit."""
+        limit = self.dlq_max_ratio * self.dlq_window
+        if sum(self._recent) + 1 <= limit:
+            return
+        self.paused = True
+        CONSUMER_PAUSED.labels(self.group.name).set(1)
+        if self.consumer is not None:
+            self.consumer.pause(*self.consumer.assignment())
+        self._paused_logged = time.monotonic()
+        logger.critical(
+            "consumer.dlq_limit_reached group=%s dead_lettered=%d window=%d max_ratio=%g "
+            "at=%s:%s@%s error=%s action=paused: fix the cause, then restart the consumer",
+            self.group.name,
+            sum(self._recent),
+            len(self._recent),
+            self.dlq_max_ratio,
+            record.topic,
+            record.partition,
+            record.offset,
+            storable(error)[:300],
+        )
+        raise _Paused
+
+    def _report_paused(self) -> None:
+        if self.paused and time.monotonic() - self._paused_logged > 60:
+            self._paused_logged = time.monotonic()
+            logger.critical("consumer.paused group=%s reason=dlq_limit", self.group.name)
+
+    # -- records the client cannot read ------------------------------------------------------
+    def _step_over_unreadable(self, exc: Exception) -> bool:
+        """``poll`` raised while parsing a fetched record, and will raise at the same place
+        at every poll. Find the record with a probe, dead-letter it by its position (its
+        bytes are beyond the client; they stay in the topic at that offset) and seek past
+        it. If no probe finds it, start again with a fresh client after a pause. False if
+        stopped meanwhile."""
+        logger.warning("consumer.poll_failed group=%s error=%r", self.group.name, exc)
+        culprit = self._find_unreadable()
+        if culprit is None:
+            try:
+                self._sleep(min(10.0, self.backoff_seconds * 4))
+            except _Stopped:
+                return False
+            return self._rejoin(exc)
+        tp, offset = culprit
+        unreadable = SimpleNamespace(
+            topic=tp.topic, partition=tp.partition, offset=offset, key=None, value=None, headers=[]
+        )
+        try:
+            self.dead_letter(
+                unreadable,
+                reason=DeadLetter.Reason.INVALID,
+                error=f"unreadable by the Kafka client: {type(exc).__name__}: {exc}",
+                attempts=1,
+            )
+        except (_Stopped, _Paused):
+            return not self.stopping.is_set()
+        self.consumer.seek(tp, offset + 1)
+        self.pending[tp] = offset + 1
+        self.commit()
+        return True
+
+    def _find_unreadable(self) -> tuple[TopicPartition, int] | None:
+        """The first assigned partition whose next record a fresh client cannot parse."""
+        if self.consumer is None:
+            return None
+        probe = kafka_consumer(group_id=None, max_poll_records=1)
+        try:
+            for tp in sorted(self.consumer.assignment()):
+                offset = self.consumer.position(tp)
+                probe.assign([tp])
+                probe.seek(tp, offset)
+                deadline = time.monotonic() + 5
+                while time.monotonic() < deadline:
+                    try:
+                        if probe.poll(timeout_ms=500):
+                            break
+                    except KafkaError as exc:
+                        if isinstance(exc, CorruptRecordError):
+                            return tp, offset
+                        raise
+                    except Exception:
+                        return tp, offset
+            return None
+        except KafkaError:
+            return None
+        finally:
+            probe.close()
 
     def _dead_letter_producer(self) -> KafkaProducer:
         if self.producer is None:

@@ -10,13 +10,16 @@ import uuid
 from datetime import datetime
 from typing import ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from outbox.topics import Topic
 
 CLOUDEVENTS_SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
 TYPE_PREFIX = "org.papers."
+# Integers in contracts fit the PostgreSQL columns that consumers write them to.
+PG_INT_MAX = 2**31 - 1
+PG_BIGINT_MAX = 2**63 - 1
 
 
 class Event(BaseModel):
@@ -30,6 +33,20 @@ class Event(BaseModel):
     source: ClassVar[str]
 
     submission_id: uuid.UUID
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _storable_text(cls, value: object) -> object:
+        """Text that PostgreSQL cannot store (NUL, lone surrogates) is off-contract, so a
+        message carrying it is dead-lettered at once instead of failing in a handler."""
+        if isinstance(value, str):
+            if "\x00" in value:
+                raise ValueError("contains a NUL character")
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError("contains invalid Unicode (a lone surrogate)") from None
+        return value
 
     @property
     def key(self) -> str:
@@ -57,10 +74,10 @@ class PaperUploaded(Event):
     topic: ClassVar[Topic] = Topic.PAPER_UPLOADED
     source: ClassVar[str] = "/submissions"
 
-    author_id: int
+    author_id: int = Field(ge=1, le=PG_BIGINT_MAX)
     title: str = Field(min_length=1, max_length=500)
     content_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
-    word_count: int = Field(ge=0)
+    word_count: int = Field(ge=0, le=PG_INT_MAX)
 
 
 class PlagiarismChecked(Event):
@@ -71,9 +88,9 @@ class PlagiarismChecked(Event):
 
     overall_score: float = Field(ge=0, le=1)
     flagged: bool
-    source_count: int = Field(ge=0)
-    algorithm_version: str
-    duration_ms: int = Field(ge=0)
+    source_count: int = Field(ge=0, le=PG_INT_MAX)
+    algorithm_version: str = Field(min_length=1, max_length=50)
+    duration_ms: int = Field(ge=0, le=PG_BIGINT_MAX)
 
 
 class SubmissionDecided(Event):
@@ -82,9 +99,9 @@ class SubmissionDecided(Event):
     topic: ClassVar[Topic] = Topic.SUBMISSION_DECIDED
     source: ClassVar[str] = "/submissions"
 
-    from_status: str
+    from_status: str = Field(max_length=30)
     to_status: Literal["under_review", "accepted", "rejected", "revision_requested", "withdrawn"]
-    editor_id: int | None
+    editor_id: int | None = Field(ge=1, le=PG_BIGINT_MAX)
     comment: str = ""
     decided_at: datetime
 

@@ -23,6 +23,12 @@ CONSUMER_LAG = Gauge(
     "outbox_consumer_lag", "Messages behind the end of each partition", ["group", "topic"]
 )
 
+CONSUMER_PAUSED = Gauge(
+    "outbox_consumer_paused",
+    "1 while the group's consumer is paused by the dead-letter limit",
+    ["group"],
+)
+
 
 def metrics_serve(port: int | None) -> None:
     if port:

@@ -87,7 +87,10 @@ def outbox_purge_sent(*, older_than: timedelta | None = None, chunk: int = 10_00
 def dead_letters_for_replay(
     *, group: str | None = None, event_type: str | None = None, event_id: str | None = None
 ) -> QuerySet[DeadLetter]:
-    letters = DeadLetter.objects.filter(replayed_at__isnull=True).order_by("id")
+    # A letter without a value is a record the Kafka client could not read: there is nothing
+    # to send back; it stays in its topic at the recorded offset for an operator to inspect.
+    letters = DeadLetter.objects.filter(replayed_at__isnull=True, value__isnull=False)
+    letters = letters.order_by("id")
     if group:
         letters = letters.filter(group=group)
     if event_type:

@@ -5,7 +5,7 @@ key = aggregate (submission) id; value = the event's data as JSON; attributes in
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Generic, TypeVar
 
 from pydantic import ValidationError
@@ -66,6 +66,12 @@ def header_map(headers: Headers | None) -> dict[str, str]:
     return {name: (raw or b"").decode("utf-8", "replace") for name, raw in headers or []}
 
 
+def storable(text: str) -> str:
+    """``text`` as PostgreSQL can store it: NUL and unencodable characters replaced by
+    U+FFFD. For what the consumer records about a message it could not trust."""
+    return text.replace("\x00", "\ufffd").encode("utf-8", "replace").decode("utf-8")
+
+
 def decode(value: bytes | None, headers: Headers | None) -> ReceivedEvent:
     """Validate a consumed message against its contract, or raise ``InvalidMessage``."""
     attributes = header_map(headers)
@@ -78,7 +84,10 @@ def decode(value: bytes | None, headers: Headers | None) -> ReceivedEvent:
     try:
         event_id = uuid.UUID(attributes.get(H_ID, ""))
         time = datetime.fromisoformat(attributes.get(H_TIME, ""))
-    except ValueError as exc:
+        if time.tzinfo is None:
+            raise ValueError("ce_time has no time zone")
+        time = time.astimezone(UTC)
+    except (ValueError, OverflowError) as exc:
         raise InvalidMessage(f"bad ce_id or ce_time: {exc}") from exc
     try:
         data = contract.model_validate_json(value or b"")

@@ -15,8 +15,8 @@ from notifications.models import Notification, Preference
 from notifications.services import email_enqueue, notification_email_send
 from notifications.tasks import sweep_pending_email
 from notifications.tests.factories import NotificationFactory
-from notifications.tests.test_handlers import WHEN, received, submission_of
-from outbox.tests.factories import PaperUploadedFactory, SubmissionDecidedFactory
+from notifications.tests.test_handlers import WHEN, received, submission_of, uploaded
+from outbox.tests.factories import SubmissionDecidedFactory
 from submissions.tests.factories import UserFactory
 
 
@@ -117,9 +117,7 @@ def sent_messages(folder: Path) -> list[email.message.Message]:
 def test_a_real_worker_sends_the_email_enqueued_on_commit(celery_worker, mail_dir, settings):
     author = UserFactory()
     with transaction.atomic():  # as the consumer runs a handler
-        handle_paper_uploaded(
-            received(PaperUploadedFactory(author_id=author.pk, title="Winnowing revisited"))
-        )
+        handle_paper_uploaded(received(uploaded(author, title="Winnowing revisited")))
     messages = wait_until(lambda: sent_messages(mail_dir), timeout=60, what="the email file")
     (message,) = messages
     assert message["To"] == author.email

@@ -39,11 +39,17 @@ def submission_of(author, title="Provenance of scholarly text") -> Submission:
     )
 
 
+def uploaded(author, title="Provenance of scholarly text"):
+    """A ``paper_uploaded`` event of a submission that exists, as the upload publishes it."""
+    paper = submission_of(author, title)
+    return PaperUploadedFactory(submission_id=paper.pk, author_id=author.pk, title=title)
+
+
 @pytest.mark.django_db
 def test_an_upload_tells_its_author_the_paper_was_received(settings):
     settings.PUBLIC_BASE_URL = "https://papers.example.org"
     author = UserFactory()
-    event = received(PaperUploadedFactory(author_id=author.pk, title="Provenance of text"))
+    event = received(uploaded(author, title="Provenance of text"))
     handle_paper_uploaded(event)
 
     (notification,) = Notification.objects.all()
@@ -115,12 +121,23 @@ def test_a_decision_tells_the_decision_and_the_editors_comment(to_status, subjec
 
 
 @pytest.mark.django_db
-def test_an_event_for_a_user_that_no_longer_exists_is_skipped_with_a_reason(caplog):
+def test_an_upload_is_told_to_the_submissions_author_whatever_the_payload_says():
+    author, stranger = UserFactory(), UserFactory()
+    paper = submission_of(author, title="Whose paper")
+    forged = PaperUploadedFactory(submission_id=paper.pk, author_id=stranger.pk, title="Forged")
+    handle_paper_uploaded(received(forged))
+    (notification,) = Notification.objects.all()
+    assert notification.user == author
+    assert notification.subject == "Received: “Whose paper”"
+
+
+@pytest.mark.django_db
+def test_an_upload_of_a_submission_that_does_not_exist_is_skipped_with_a_reason(caplog):
     event = received(PaperUploadedFactory(author_id=987654))
     with caplog.at_level(logging.WARNING, logger="notifications"):
         handle_paper_uploaded(event)
     assert not Notification.objects.exists()
-    assert f"notifications.skipped reason=unknown_user event_id={event.id}" in caplog.text
+    assert f"notifications.skipped reason=unknown_submission event_id={event.id}" in caplog.text
 
 
 @pytest.mark.django_db
@@ -138,7 +155,7 @@ def test_the_email_is_enqueued_after_commit_only_when_wanted(django_capture_on_c
     Preference.objects.create(user=declines, email_received=False)
     with django_capture_on_commit_callbacks() as callbacks:
         for user in (wants, declines, no_address):
-            handle_paper_uploaded(received(PaperUploadedFactory(author_id=user.pk)))
+            handle_paper_uploaded(received(uploaded(user)))
     states = dict(Notification.objects.values_list("user_id", "email"))
     assert states == {
         wants.pk: Notification.Email.PENDING,
@@ -149,10 +166,10 @@ def test_the_email_is_enqueued_after_commit_only_when_wanted(django_capture_on_c
 
 
 @pytest.mark.django_db(transaction=True)
-def test_through_kafka_a_second_delivery_and_an_unknown_user_change_nothing(kafka_topics):
+def test_through_kafka_a_second_delivery_and_an_unknown_submission_change_nothing(kafka_topics):
     author = UserFactory()
-    upload = PaperUploadedFactory(author_id=author.pk)
-    ghost = PaperUploadedFactory(author_id=author.pk + 1000)
+    upload = uploaded(author)
+    ghost = PaperUploadedFactory(author_id=author.pk)  # of no submission
     papers = topic_name(Topic.PAPER_UPLOADED)
     first = send(papers, upload)
     again = send(papers, upload, event_id=uuid.UUID(first))  # the relay resent it
@@ -168,4 +185,4 @@ def test_through_kafka_a_second_delivery_and_an_unknown_user_change_nothing(kafk
     assert Notification.objects.count() == 1
     assert Notification.objects.get().event_id == uuid.UUID(first)
     assert ProcessedEvent.objects.filter(group="notifications", event_id=lost).exists()
-    assert not DeadLetter.objects.exists()  # the unknown user is not a bug to dead-letter
+    assert not DeadLetter.objects.exists()  # an unknown submission is not a bug to dead-letter

@@ -123,8 +123,19 @@ def test_replay_dead_letters_dry_run_lists_and_sends_nothing():
         topic="paper_uploaded",
         partition=1,
         offset=3,
+        value=b"{}",
+    )
+    DeadLetter.objects.create(  # a record the client could not read: nothing to send back
+        group="analytics",
+        event_type="paper_uploaded",
+        reason=DeadLetter.Reason.INVALID,
+        error="unreadable by the Kafka client",
+        topic="paper_uploaded",
+        partition=1,
+        offset=4,
+        value=None,
     )
     output = run("replay_dead_letters", "--type", "paper_uploaded", "--dry-run")
     assert "e9 group=analytics type=paper_uploaded" in output
     assert "1 dead letters would be replayed" in output
-    assert DeadLetter.objects.get().replayed_at is None
+    assert not DeadLetter.objects.filter(replayed_at__isnull=False).exists()
