@@ -22,8 +22,8 @@ help:
 	@echo "make up      run the whole system locally (services, migrations, every process)"
 	@echo "make down    stop everything that make up started"
 	@echo "make test    run the whole test suite against real PostgreSQL, Redis and Kafka"
-	@echo "make status  show the services and the system's processes"
-	@echo "make logs    follow the processes' log"
+	@echo "make status  show the services and each process: state, pid, uptime, restarts"
+	@echo "make logs    follow every process's log"
 	@echo "make lint    ruff check and format check"
 
 venv:
@@ -50,7 +50,7 @@ status:
 	@ops/system.sh status || true
 
 logs:
-	@tail -F var/log/system.log
+	@ops/system.sh logs
 
 lint: venv
 	@$(VENV)/bin/ruff check .

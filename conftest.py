@@ -50,15 +50,15 @@ def celery_worker(transactional_db, settings, celery_worker_env) -> Iterator[str
     also where this process sends tasks by default while the test runs. The worker shares
     the test's database and topic prefix (request ``kafka_topics`` first to set one).
 
-    Yields the queue name.
+    Yields the name of its default queue.
     """
     from config.celery import app
 
-    queue = unique_name("test-")
-    default_queue = app.conf.task_default_queue
-    app.conf.task_default_queue = queue
-    hostname = f"{queue}@localhost"
-    log = ROOT / "var" / "log" / f"pytest-celery-{queue}.log"
+    prefix = unique_name("test-") + "."
+    settings.CELERY_QUEUE_PREFIX = prefix  # route_task reads it when a task is sent
+    queues = ",".join(f"{prefix}{queue}" for queue in ("checks", "email", "default"))
+    hostname = f"{prefix}worker@localhost"
+    log = ROOT / "var" / "log" / f"pytest-celery-{prefix}log"
     log.parent.mkdir(parents=True, exist_ok=True)
     with log.open("wb") as out:
         worker = subprocess.Popen(
@@ -70,9 +70,11 @@ def celery_worker(transactional_db, settings, celery_worker_env) -> Iterator[str
                 "config",
                 "worker",
                 "--pool",
-                "solo",
+                "prefork",  # as in production: time limits need it
+                "--concurrency",
+                "1",
                 "--queues",
-                queue,
+                queues,
                 "--hostname",
                 hostname,
                 "--loglevel",
@@ -81,7 +83,11 @@ def celery_worker(transactional_db, settings, celery_worker_env) -> Iterator[str
                 "--without-mingle",
             ],
             cwd=ROOT,
-            env=subprocess_env(KAFKA_TOPIC_PREFIX=settings.KAFKA_TOPIC_PREFIX, **celery_worker_env),
+            env=subprocess_env(
+                KAFKA_TOPIC_PREFIX=settings.KAFKA_TOPIC_PREFIX,
+                CELERY_QUEUE_PREFIX=prefix,
+                **celery_worker_env,
+            ),
             stdout=out,
             stderr=subprocess.STDOUT,
         )
@@ -92,9 +98,8 @@ def celery_worker(transactional_db, settings, celery_worker_env) -> Iterator[str
                 pytest.fail(f"the Celery worker exited with {worker.returncode}; see {log}")
             if time.monotonic() > deadline:
                 pytest.fail(f"the Celery worker did not answer a ping in 60 s; see {log}")
-        yield queue
+        yield f"{prefix}default"
     finally:
-        app.conf.task_default_queue = default_queue
         worker.terminate()
         try:
             worker.wait(timeout=20)

@@ -111,6 +111,8 @@ def system_processes(env: dict[str, str], web_port: int) -> dict[str, Process]:
             "worker",
             "--loglevel",
             "WARNING",
+            "--queues",
+            "checks,email,default",
             "--concurrency",
             "2",
             "--hostname",

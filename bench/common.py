@@ -35,6 +35,11 @@ def bench_environment(name: str) -> Iterator[dict[str, str]]:
         "KAFKA_TOPIC_PREFIX": f"bench-{uuid.uuid4().hex[:8]}.",
         "CACHE_KEY_PREFIX": f"bench-{uuid.uuid4().hex[:8]}",
         "LOG_LEVEL": "WARNING",
+        # As `make up` runs: DEBUG off, over plain HTTP on this machine.
+        "DEBUG": "false",
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or uuid.uuid4().hex * 2,
+        "SECURE_SSL_REDIRECT": "false",
+        "SECURE_COOKIES": "false",
     }
     os.environ.update(env)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")

@@ -10,6 +10,25 @@ app = Celery("config")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
+# Which queue each task goes to: checks (CPU-bound, minutes at worst) never share workers
+# with email, so a slow check cannot delay mail. Everything else (beat's sweeps, the purge)
+# goes to the default queue, which the email workers also serve.
+QUEUE_OF_TASK = {
+    "plagiarism.check_submission": "checks",
+    "notifications.send_email": "email",
+}
+
+
+def route_task(name, args, kwargs, options, task=None, **kw) -> dict:
+    """Celery router: the queue of ``name`` under ``CELERY_QUEUE_PREFIX`` (read at each
+    call, so a test can give its worker queues of its own)."""
+    from django.conf import settings
+
+    return {"queue": settings.CELERY_QUEUE_PREFIX + QUEUE_OF_TASK.get(name, "default")}
+
+
+app.conf.task_routes = (route_task,)
+
 
 @app.task(name="config.ping")
 def ping(value: str) -> dict:

@@ -2,8 +2,10 @@
 
 This is the one module that reads the environment; everything else reads
 ``django.conf.settings``. The defaults are those of the local system that ``make up``
-starts. Production is ``DEBUG=false``: it refuses to start without ``SECRET_KEY`` and turns
-on the HTTPS-only protections that ``manage.py check --deploy`` asks for.
+starts. ``DEBUG`` is off unless set (``DEBUG=true`` is for ``runserver`` and the tests):
+without it the settings refuse to start with no secret key (``SECRET_KEY``, or the file
+``SECRET_KEY_FILE`` that ``make up`` makes under ``var/``) and turn on the HTTPS-only
+protections that ``manage.py check --deploy`` asks for.
 """
 
 from pathlib import Path
@@ -15,14 +17,17 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 
-DEBUG = env.bool("DEBUG", default=True)
+DEBUG = env.bool("DEBUG", default=False)
 
 _LOCAL_SECRET_KEY = "django-insecure-local-development-only"  # noqa: S105 - never used with DEBUG off
 SECRET_KEY = env.str("SECRET_KEY", default="")
+_SECRET_KEY_FILE = env.path("SECRET_KEY_FILE", default=BASE_DIR / "var" / "secret_key")
+if not SECRET_KEY and Path(_SECRET_KEY_FILE).is_file():
+    SECRET_KEY = Path(_SECRET_KEY_FILE).read_text().strip()
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "SECRET_KEY is not set: production (DEBUG=false) refuses to start without one."
+            "SECRET_KEY is not set (nor SECRET_KEY_FILE): DEBUG=false refuses to start without one."
         )
     SECRET_KEY = _LOCAL_SECRET_KEY
 
@@ -231,6 +236,8 @@ METRICS_BIND_ADDRESS = env.str("METRICS_BIND_ADDRESS", default="127.0.0.1")
 # --- Celery (Redis broker) --------------------------------------------------------------------
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379/0")
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="redis://127.0.0.1:6379/1")
+# Queues (config.celery.route_task): <prefix>checks, <prefix>email, <prefix>default.
+CELERY_QUEUE_PREFIX = env.str("CELERY_QUEUE_PREFIX", default="")
 CELERY_TASK_ACKS_LATE = True  # a worker killed mid-task leaves the task for another worker
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -250,12 +257,14 @@ CELERY_BEAT_SCHEDULE = {
 
 # --- Production hardening (what `manage.py check --deploy` asks for) -------------------------
 if not DEBUG:
+    # `make up` serves plain HTTP on this machine: it turns the redirect, the secure
+    # cookies and HSTS off explicitly; a real deployment keeps these defaults.
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=True)
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
+    SESSION_COOKIE_SECURE = env.bool("SECURE_COOKIES", default=True)
+    CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = bool(SECURE_HSTS_SECONDS)
+    SECURE_HSTS_PRELOAD = bool(SECURE_HSTS_SECONDS)
     if env.bool("BEHIND_TLS_PROXY", default=False):
         SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 

@@ -1,21 +1,40 @@
 #!/usr/bin/env bash
-# The system's own processes (the Procfile, run by honcho): start | stop | status.
+# The system's own processes (the Procfile), run under supervisord: start | stop | status | logs.
 # `start` expects the services up (ops/services.sh start), migrates, ensures the Kafka
-# topics, starts every process in the background and returns once the web server answers.
+# topics, starts supervisord (which starts every process and restarts any that exits) and
+# returns once the web server answers.
+#
+# SYSTEM_DIR (default var/) holds run/ (supervisord's socket, pid, config, beat's schedule)
+# and log/ (one log per process, supervisord.log): a second system with another SYSTEM_DIR,
+# WEB_BIND and database can run beside the first (the tests do).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 export PATH="$ROOT/.venv/bin:$PATH"
-LOG="$ROOT/var/log/system.log"
-PIDFILE="$ROOT/var/run/system.pid"
+SYSTEM_DIR="${SYSTEM_DIR:-$ROOT/var}"
+RUN="$SYSTEM_DIR/run"
+LOGS="$SYSTEM_DIR/log"
+LOG="$LOGS/system.log"  # what start itself ran: migrate, collectstatic, kafka_topics
+CONF="$RUN/supervisord.conf"
 WEB_BIND="${WEB_BIND:-127.0.0.1:8000}"
 URL="http://$WEB_BIND"
-mkdir -p "$ROOT/var/log" "$ROOT/var/run"
+export WEB_BIND SYSTEM_RUN_DIR="$RUN"
+mkdir -p "$LOGS" "$RUN"
 
 die() { printf 'system: %s\n' "$*" >&2; exit 1; }
-running() { [ -f "$PIDFILE" ] && kill -0 "$(cat "$PIDFILE")" 2>/dev/null; }
+
+# The system runs as in production (DEBUG off: no debug page, ever), over plain HTTP on
+# this machine, with a secret key of its own kept in var/secret_key (made once, mode 600).
+export DEBUG="${DEBUG:-false}" SECURE_SSL_REDIRECT="${SECURE_SSL_REDIRECT:-false}"
+export SECURE_COOKIES="${SECURE_COOKIES:-false}" SECURE_HSTS_SECONDS="${SECURE_HSTS_SECONDS:-0}"
+local_secret() {
+  local file="$ROOT/var/secret_key"
+  [ -s "$file" ] && return 0
+  (umask 077 && python -c 'import secrets; print(secrets.token_urlsafe(50))' >"$file")
+}
+running() { [ -S "$RUN/supervisor.sock" ] && supervisorctl -c "$CONF" pid >/dev/null 2>&1; }
 web_ready() {
-  python - "$URL/admin/login/" <<'PY'
+  python - "$URL/healthz" <<'PY'
 import sys, urllib.request
 try:
     sys.exit(0 if urllib.request.urlopen(sys.argv[1], timeout=2).status == 200 else 1)
@@ -24,74 +43,59 @@ except Exception:
 PY
 }
 port_open() { (exec 3<>"/dev/tcp/${1%:*}/${1#*:}") 2>/dev/null; }
-
-# Every process below PID (honcho gives each child a session of its own, so no group kill).
-descendants() {
-  local child
-  for child in $(ps -o pid= --ppid "$1"); do echo "$child"; descendants "$child"; done
-}
-
-any_alive() { local p; for p in "$@"; do kill -0 "$p" 2>/dev/null && return 0; done; return 1; }
-
-processes() { grep -oE '^[a-z_0-9-]+' Procfile | paste -sd' ' -; }
+processes() { grep -oE '^[a-z_0-9-]+' "${PROCFILE:-Procfile}" | paste -sd' ' -; }
 
 start() {
   if running; then
-    echo "system: already running (pid $(cat "$PIDFILE"))"
+    echo "system: already running (supervisord pid $(supervisorctl -c "$CONF" pid))"
   else
     if port_open "$WEB_BIND"; then die "port ${WEB_BIND#*:} is taken by another process"; fi
+    local_secret
     python manage.py migrate --noinput >>"$LOG" 2>&1 || die "migrate failed (see $LOG)"
     python manage.py collectstatic --noinput >>"$LOG" 2>&1 || die "collectstatic failed (see $LOG)"
     python manage.py kafka_topics >>"$LOG" 2>&1 || die "kafka_topics failed (see $LOG)"
+    python ops/supervisor.py conf "$RUN" "$LOGS"
     echo "system: starting $(processes)"
-    WEB_BIND="$WEB_BIND" setsid nohup honcho --no-colour -f Procfile start >>"$LOG" 2>&1 </dev/null &
-    echo $! >"$PIDFILE"
-    local deadline=$((SECONDS + 60))
+    supervisord -c "$CONF" >>"$LOG" 2>&1 || die "supervisord did not start (see $LOG)"
+    local deadline=$((SECONDS + 90))
     until web_ready; do
-      running || die "the processes exited during start (see $LOG)"
-      [ "$SECONDS" -lt "$deadline" ] || die "the web server did not answer $URL/admin/login/ in 60 s (see $LOG)"
+      running || die "supervisord exited during start (see $LOGS/supervisord.log)"
+      [ "$SECONDS" -lt "$deadline" ] || die "the web server did not answer $URL/healthz in 90 s (see $LOGS/web.log)"
       sleep 0.5
     done
   fi
   cat <<TXT
 
-  The system is up.
+  The system is up, every process supervised (restarted when it exits).
     API and admin   $URL/admin/   (create an editor: .venv/bin/python manage.py createsuperuser)
     Dashboard       $URL/admin/analytics/dashboard/
     API docs        $URL/api/docs/
     Health          $URL/healthz
     Processes       $(processes)   (make status)
-    Logs            var/log/system.log (make logs); services' logs in var/log/
+    Logs            $LOGS/<process>.log (make logs); services' logs in var/log/
     Stop            make down
 TXT
 }
 
 stop() {
   if running; then
-    local pid tree; pid=$(cat "$PIDFILE")
-    tree="$pid $(descendants "$pid")"
-    kill -TERM "$pid" 2>/dev/null || true  # honcho passes SIGTERM on to every process
-    local deadline=$((SECONDS + 30))
-    while any_alive $tree && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.3; done
-    for p in $tree; do kill -KILL "$p" 2>/dev/null || true; done
+    # Each process gets SIGTERM (finish the batch, commit), SIGKILL after stopwaitsecs.
+    supervisorctl -c "$CONF" shutdown >/dev/null 2>&1 || true
+    local pid; pid=$(cat "$RUN/supervisord.pid" 2>/dev/null || true)
+    local deadline=$((SECONDS + 60))
+    while [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.3; done
   fi
-  rm -f "$PIDFILE"
   echo "system: stopped"
 }
 
-status() {
-  if running; then
-    echo "system: running (pid $(cat "$PIDFILE")); processes:"
-    local pids; pids=$(descendants "$(cat "$PIDFILE")" | paste -sd, -)
-    ps -o pid=,args= -p "$pids" | grep -vE 'honcho|/bin/sh -c' | sed 's/^/  /'
-  else
-    echo "system: not running"; return 1
-  fi
-}
+status() { python ops/supervisor.py status "$RUN" "$LOGS"; }
+
+logs() { exec tail -n 20 -F "$LOGS"/supervisord.log $(for p in $(processes); do echo "$LOGS/$p.log"; done); }
 
 case "${1:-status}" in
   start) start ;;
   stop) stop ;;
   status) status ;;
-  *) die "unknown action '${1}' (start, stop or status)" ;;
+  logs) logs ;;
+  *) die "unknown action '${1}' (start, stop, status or logs)" ;;
 esac
