@@ -23,13 +23,16 @@ MESSAGES = {
     "403": "not allowed for this user",
     "404": "no such object, or not yours",
     "409": "not possible in the object's current state",
-    "413": "the upload is too large",
+    "413": "the upload is too large, or over a cap (pages, words, bytes after decompression, "
+    "your quota): the body says which",
     "415": "the file's type is not accepted",
+    "422": "the file took more time or memory to read than the limits allow",
     "429": "too many requests: retry after the `Retry-After` header's seconds",
+    "503": "every file reader is busy: try again shortly",
 }
 # Errors that only some operations give, beyond what their view class tells.
 EXTRA = {
-    ("/api/submissions/", "post"): ["413", "415"],
+    ("/api/submissions/", "post"): ["413", "415", "422", "503"],
     ("/api/submissions/{submission_id}/withdraw/", "post"): ["409"],
 }
 

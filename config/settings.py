@@ -161,6 +161,18 @@ SUBMISSION_UPLOAD_RATE = env.str("SUBMISSION_UPLOAD_RATE", default="60/minute")
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = SUBMISSION_MAX_UPLOAD_BYTES + 1024 * 1024
 FILE_UPLOAD_PERMISSIONS = 0o640
+# What reading one uploaded file may cost (submissions.sandbox): a pool of worker processes
+# per web worker, each file bounded in wall-clock and CPU time, memory, pages, bytes after
+# decompression and words. Over a cap: 413; over a time or memory limit: 422.
+SUBMISSION_EXTRACT_WORKERS = env.int("SUBMISSION_EXTRACT_WORKERS", default=2)
+SUBMISSION_EXTRACT_SECONDS = env.float("SUBMISSION_EXTRACT_SECONDS", default=4.0)
+SUBMISSION_EXTRACT_QUEUE_SECONDS = env.float("SUBMISSION_EXTRACT_QUEUE_SECONDS", default=2.0)
+SUBMISSION_EXTRACT_MEMORY_MB = env.int("SUBMISSION_EXTRACT_MEMORY_MB", default=1024)
+SUBMISSION_MAX_PAGES = env.int("SUBMISSION_MAX_PAGES", default=1000)
+SUBMISSION_MAX_DECOMPRESSED_BYTES = env.int(
+    "SUBMISSION_MAX_DECOMPRESSED_BYTES", default=64 * 1024 * 1024
+)
+SUBMISSION_MAX_WORDS = env.int("SUBMISSION_MAX_WORDS", default=300_000)
 
 # --- Plagiarism ---------------------------------------------------------------------------
 PLAGIARISM_THRESHOLD = env.float("PLAGIARISM_THRESHOLD", default=0.10)  # flag at or above

@@ -50,6 +50,16 @@ class UnsupportedFile(APIException):
     default_code = "unsupported_file"
 
 
+class TooCostly(APIException):
+    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
+    default_code = "too_costly"
+
+
+class Busy(APIException):
+    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
+    default_code = "busy"
+
+
 class Conflict(APIException):
     status_code = status.HTTP_409_CONFLICT
     default_code = "conflict"
@@ -166,9 +176,13 @@ class SubmissionListCreateApi(GenericAPIView):
             )
         except ExtractionError as exc:
             field = "file" if upload is not None else "text"
-            if exc.kind == "type":
-                raise UnsupportedFile({field: [str(exc)]}) from exc
-            raise ValidationError({field: [str(exc)]}) from exc
+            refusal = {
+                "type": UnsupportedFile,
+                "too_large": PayloadTooLarge,
+                "too_costly": TooCostly,
+                "busy": Busy,
+            }.get(exc.kind, ValidationError)
+            raise refusal({field: [str(exc)]}) from exc
         output = SubmissionOutput(submission, context={"request": request})
         return Response(output.data, status=status.HTTP_201_CREATED)
 

@@ -13,8 +13,9 @@ from django.utils import timezone
 
 from outbox.events import PaperUploaded, SubmissionDecided
 from outbox.services import publish_on_commit
-from submissions.extraction import Extracted, extract, text_facts
+from submissions.extraction import Extracted, text_facts
 from submissions.models import Status, Submission, Transition
+from submissions.sandbox import caps_from_settings, extract_bounded
 
 logger = logging.getLogger(__name__)
 
@@ -75,7 +76,9 @@ def submission_create(
     if (upload is None) == (text is None):
         raise ValueError("give either an uploaded file or text")
     extracted: Extracted = (
-        extract(upload.data, upload.name) if upload is not None else text_facts(text or "", "")
+        extract_bounded(upload.data, upload.name)
+        if upload is not None
+        else text_facts(text or "", "", caps_from_settings())
     )
     submission = Submission(
         author=author,

@@ -175,7 +175,7 @@ BAD_UPLOADS = [
     ("empty.txt", b"", 400, "the file is empty"),
     ("broken.pdf", b"%PDF-1.4\n%broken beyond repair", 400, "the PDF is corrupt"),
     ("locked.pdf", encrypted_pdf_bytes(), 400, "the PDF is encrypted"),
-    ("bomb.docx", zip_bomb_docx_bytes(), 400, "zip bomb"),
+    ("bomb.docx", zip_bomb_docx_bytes(), 413, "zip bomb"),
     ("broken.docx", b"PK\x03\x04\x14\x00 truncated", 400, "the DOCX is corrupt"),
     ("blank.pdf", pdf_bytes([""]), 400, "no text could be extracted"),
 ]
