@@ -180,6 +180,11 @@ PLAGIARISM_MIN_WORDS = env.int("PLAGIARISM_MIN_WORDS", default=8)  # shorter mat
 # Fingerprints shared by more papers than this are common phrases, not evidence.
 PLAGIARISM_MAX_DF = env.int("PLAGIARISM_MAX_DF", default=20)
 PLAGIARISM_TASK_MAX_RETRIES = env.int("PLAGIARISM_TASK_MAX_RETRIES", default=5)
+# A check past the soft limit is recorded as failed with the reason; the hard limit (10 s
+# later) kills the worker process if the soft one could not stop it.
+PLAGIARISM_TASK_SOFT_SECONDS = env.float("PLAGIARISM_TASK_SOFT_SECONDS", default=45)
+# A check considers at most this many of the paper's words (the report says when it applied).
+PLAGIARISM_MAX_WORDS = env.int("PLAGIARISM_MAX_WORDS", default=100_000)
 PLAGIARISM_SWEEP_AFTER_MINUTES = env.float("PLAGIARISM_SWEEP_AFTER_MINUTES", default=15)
 PLAGIARISM_SWEEP_SECONDS = env.float("PLAGIARISM_SWEEP_SECONDS", default=300)  # how often
 
@@ -250,6 +255,15 @@ CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="redis://127.0.0.1:6379
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default="redis://127.0.0.1:6379/1")
 # Queues (config.celery.route_task): <prefix>checks, <prefix>email, <prefix>default.
 CELERY_QUEUE_PREFIX = env.str("CELERY_QUEUE_PREFIX", default="")
+CELERY_TASK_ANNOTATIONS = {
+    "plagiarism.check_submission": {
+        "soft_time_limit": PLAGIARISM_TASK_SOFT_SECONDS,
+        "time_limit": PLAGIARISM_TASK_SOFT_SECONDS + 10,
+    },
+}
+# Every other task is short; a hung SMTP server or database is cut off all the same.
+CELERY_TASK_SOFT_TIME_LIMIT = 120
+CELERY_TASK_TIME_LIMIT = 150
 CELERY_TASK_ACKS_LATE = True  # a worker killed mid-task leaves the task for another worker
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1

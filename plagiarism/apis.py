@@ -37,6 +37,10 @@ class ReportOutput(serializers.Serializer):
     checked_at = serializers.DateTimeField()
     duration_ms = serializers.IntegerField()
     counted_words = serializers.IntegerField()
+    words_limit = serializers.IntegerField(
+        allow_null=True,
+        help_text="set when the paper was longer: the check considered only its first N words",
+    )
     sources = SourceOutput(many=True)
 
 
@@ -63,6 +67,7 @@ class SubmissionReportApi(APIView):
             "checked_at": report.checked_at,
             "duration_ms": report.duration_ms,
             "counted_words": report.counted_words,
+            "words_limit": report.words_limit,
             "sources": [
                 {
                     "submission_id": source.source_submission_id,

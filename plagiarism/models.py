@@ -52,6 +52,9 @@ class Report(models.Model):
     flagged = models.BooleanField(null=True)
     counted_words = models.PositiveIntegerField(default=0)
     duration_ms = models.PositiveIntegerField(default=0)
+    words_limit = models.PositiveIntegerField(
+        null=True, blank=True, help_text="the paper was longer: only its first N words were checked"
+    )
     checked_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -54,6 +54,7 @@ def engine_config() -> engine.Config:
         threshold=settings.PLAGIARISM_THRESHOLD,
         min_words=settings.PLAGIARISM_MIN_WORDS,
         max_df=settings.PLAGIARISM_MAX_DF,
+        max_words=settings.PLAGIARISM_MAX_WORDS,
     )
 
 
@@ -174,6 +175,7 @@ def submission_check(*, submission_id: str) -> CheckOutcome:
             flagged=result.flagged,
             counted_words=result.counted_words,
             duration_ms=duration_ms,
+            words_limit=result.words_limit,
         )
         for match in [*result.sources, *result.self_overlap]:
             source = ReportSource.objects.create(

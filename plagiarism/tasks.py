@@ -2,6 +2,7 @@ import logging
 from datetime import timedelta
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.utils import timezone
 
@@ -19,6 +20,15 @@ def check_submission(self, submission_id: str) -> dict:
         outcome = submission_check(submission_id=submission_id)
     except LookupError:
         logger.warning("plagiarism.no_such_submission submission_id=%s", submission_id)
+        return {"submission_id": submission_id, "checked": False}
+    except SoftTimeLimitExceeded:
+        # The same paper would take as long again: record it at once, no retries.
+        limit = (self.request.timelimit or (None, None))[1] or self.soft_time_limit
+        submission_check_failed(
+            submission_id=submission_id,
+            error=f"the check took longer than its limit of {limit:g} s "
+            "(PLAGIARISM_TASK_SOFT_SECONDS)",
+        )
         return {"submission_id": submission_id, "checked": False}
     except Exception as exc:
         if self.request.retries >= settings.PLAGIARISM_TASK_MAX_RETRIES:

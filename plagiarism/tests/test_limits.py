@@ -1,0 +1,85 @@
+"""Bounded cost per check: linear exclusions, a word cap the report states, time limits that
+end in a recorded failure, and checks and emails on queues of their own."""
+
+import pytest
+
+from config.celery import route_task
+from harness import client_for, wait_until
+from plagiarism import engine
+from plagiarism.models import Report
+from plagiarism.services import submission_check
+from plagiarism.tasks import check_submission
+from plagiarism.tests.factories import prose
+from submissions.models import Submission
+from submissions.services import submission_create
+from submissions.tests.factories import UserFactory
+
+
+@pytest.fixture
+def celery_worker_env() -> dict[str, str]:
+    return {"PLAGIARISM_MAX_WORDS": "0"}  # no word cap: the whole paper is read
+
+
+def test_quotation_storms_are_excluded_whole_and_unclosed_marks_count_as_prose():
+    assert engine.prepare('"ab" ' * 20_000).counted_words == 0
+    assert engine.prepare("“ab " * 20_000).counted_words == 20_000  # never closed
+    mixed = engine.prepare('We said "this is quoted" and then\n\n"not this one at all')
+    assert [t.word for t, c in zip(mixed.tokens, mixed.counted, strict=True) if c] == [
+        "we", "said", "and", "then", "not", "this", "one", "at", "all",
+    ]  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_a_paper_over_the_word_cap_is_checked_on_its_first_words_and_the_report_says_so(
+    settings,
+):
+    settings.PLAGIARISM_MAX_WORDS = 50
+    author = UserFactory()
+    submission = submission_create(author=author, title="Long", text=prose(31, 400))
+    submission_check(submission_id=str(submission.pk))
+    report = Report.objects.get(submission_id=submission.pk)
+    assert report.words_limit == 50 and report.counted_words == 50
+    body = client_for(author).get(f"/api/submissions/{submission.pk}/report/").json()
+    assert body["words_limit"] == 50
+
+    settings.PLAGIARISM_MAX_WORDS = 1000
+    short = submission_create(author=author, title="Short", text=prose(32, 400))
+    submission_check(submission_id=str(short.pk))
+    assert Report.objects.get(submission_id=short.pk).words_limit is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_check_past_its_time_limit_is_recorded_failed_with_a_reason_editors_see(
+    kafka_topics, celery_worker, settings
+):
+    # About 5 s of checking: Celery's pool looks at time limits once a second or so.
+    settings.SUBMISSION_MAX_WORDS = 1_000_000
+    submission = submission_create(author=UserFactory(), title="Huge", text=prose(33, 600_000))
+    # The sender's limits travel with the task (every process reads the same settings); a
+    # limit no check of 600,000 words meets.
+    check_submission.apply_async(args=[str(submission.pk)], soft_time_limit=0.2, time_limit=30)
+    reports = Report.objects.filter(submission_id=submission.pk)
+    report = wait_until(reports.first, timeout=60, what="the check to end")
+    assert report.state == Report.State.FAILED
+    assert report.error == (
+        "the check took longer than its limit of 0.2 s (PLAGIARISM_TASK_SOFT_SECONDS)"
+    )
+    assert Submission.objects.get(pk=submission.pk).plagiarism_error
+
+
+def test_a_check_carries_the_configured_time_limits(settings):
+    assert check_submission.soft_time_limit == settings.PLAGIARISM_TASK_SOFT_SECONDS
+    assert check_submission.time_limit == settings.PLAGIARISM_TASK_SOFT_SECONDS + 10
+
+
+def test_checks_and_emails_go_to_queues_of_their_own(settings):
+    settings.CELERY_QUEUE_PREFIX = "p."
+    queue = {
+        name: route_task(name, (), {}, {})["queue"]
+        for name in ("plagiarism.check_submission", "notifications.send_email", "outbox.purge_sent")
+    }
+    assert queue == {
+        "plagiarism.check_submission": "p.checks",
+        "notifications.send_email": "p.email",
+        "outbox.purge_sent": "p.default",
+    }
