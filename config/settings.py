@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
+    "axes",
     "outbox",
     "submissions",
     "plagiarism",
@@ -63,7 +64,27 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "outbox.tracing.TraceparentMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into a 429
 ]
+
+# --- Client addresses and password guessing ---------------------------------------------------
+# How many proxies in front of the web server append to X-Forwarded-For (0: believe only the
+# connection's address). Throttles and lockouts use config.client_ip.client_ip.
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
+# django-axes: after LOGIN_FAILURE_LIMIT failed logins (the admin's form or the token
+# endpoint) from one client address, or for one username, logins from it or to it are
+# refused with a 429 for LOGIN_COOLOFF_MINUTES. A success resets the count.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = env.float("LOGIN_COOLOFF_MINUTES", default=15) / 60  # hours
+AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "config.views.locked_out"
+AXES_VERBOSE = False
 
 ROOT_URLCONF = "config.urls"
 
@@ -137,6 +158,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"auth": env.str("AUTH_RATE", default="30/minute")},
+    "NUM_PROXIES": TRUSTED_PROXIES,
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Paper submissions API",
@@ -156,6 +178,10 @@ SPECTACULAR_SETTINGS = {
 # --- Submissions ----------------------------------------------------------------------------
 SUBMISSION_MAX_UPLOAD_BYTES = env.int("SUBMISSION_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)
 SUBMISSION_UPLOAD_RATE = env.str("SUBMISSION_UPLOAD_RATE", default="60/minute")
+# Per-author quotas (0: off): bytes stored in total (files, and text sent directly), and
+# papers per 24 hours.
+SUBMISSION_QUOTA_BYTES = env.int("SUBMISSION_QUOTA_BYTES", default=500 * 1024 * 1024)
+SUBMISSION_PAPERS_PER_DAY = env.int("SUBMISSION_PAPERS_PER_DAY", default=0)
 # Files above 2.5 MB stream to a temporary file, never whole into memory; a JSON body with the
 # text of a paper may be as large as a file.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

@@ -1,5 +1,7 @@
+from django.conf import settings
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.html import escape
 from django.views.defaults import page_not_found, server_error
 
 
@@ -26,3 +28,23 @@ def api_aware_server_error(request: HttpRequest):
     if request.path.startswith("/api/"):
         return JsonResponse({"detail": "internal error; it has been logged"}, status=500)
     return server_error(request)
+
+
+def locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
+    """django-axes' answer once a client address or a username had too many failed logins:
+    429, JSON under /api/, a short page elsewhere, saying when to try again."""
+    minutes = round(settings.AXES_COOLOFF_TIME * 60)
+    message = (
+        "too many failed logins from this address or for this username: "
+        f"try again in {minutes} minutes"
+    )
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"detail": message}, status=429)
+    else:
+        response = HttpResponse(
+            f"<!doctype html><title>Too many failed logins</title><h1>Too many failed logins"
+            f"</h1><p>{escape(message)}.</p>",
+            status=429,
+        )
+    response["Retry-After"] = str(minutes * 60)
+    return response

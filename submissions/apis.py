@@ -1,7 +1,7 @@
 """The REST API for authors and integrations: one view per operation, thin, over services."""
 
 from django.conf import settings
-from django.contrib.auth import authenticate
+from django.contrib.auth import authenticate, user_logged_in
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, Http404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -30,6 +30,7 @@ from submissions.serializers import (
     UserOutput,
 )
 from submissions.services import (
+    QuotaExceeded,
     TransitionNotAllowed,
     UploadedFile,
     submission_create,
@@ -58,6 +59,11 @@ class TooCostly(APIException):
 class Busy(APIException):
     status_code = status.HTTP_503_SERVICE_UNAVAILABLE
     default_code = "busy"
+
+
+class QuotaReached(APIException):
+    status_code = status.HTTP_429_TOO_MANY_REQUESTS
+    default_code = "quota"
 
 
 class Conflict(APIException):
@@ -107,9 +113,13 @@ class TokenObtainApi(APIView):
     def post(self, request: Request) -> Response:
         data = TokenInput(data=request.data)
         data.is_valid(raise_exception=True)
-        user = authenticate(request, **data.validated_data)
+        # The Django request, not DRF's wrapper: django-axes marks a locked-out client on it,
+        # and its middleware answers 429 for this response.
+        user = authenticate(request._request, **data.validated_data)
         if user is None:
             raise ValidationError({"non_field_errors": ["wrong username or password"]})
+        # A token is a login: django-axes resets the failure count, last_login is kept.
+        user_logged_in.send(sender=type(user), request=request._request, user=user)
         token, _ = Token.objects.get_or_create(user=user)
         return Response(TokenOutput({"token": token.key}).data)
 
@@ -174,6 +184,10 @@ class SubmissionListCreateApi(GenericAPIView):
                 upload=upload,
                 text=fields.get("text"),
             )
+        except QuotaExceeded as exc:
+            if exc.quota == "bytes":
+                raise PayloadTooLarge({"detail": str(exc), "quota": exc.quota}) from exc
+            raise QuotaReached({"detail": str(exc), "quota": exc.quota}) from exc
         except ExtractionError as exc:
             field = "file" if upload is not None else "text"
             refusal = {

@@ -3,12 +3,16 @@ which enforces the workflow and publishes the event in the same transaction."""
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.contrib.auth.password_validation import validate_password
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce, Length
 from django.utils import timezone
 
 from outbox.events import PaperUploaded, SubmissionDecided
@@ -40,6 +44,47 @@ DECISIONS = (Status.ACCEPTED, Status.REJECTED, Status.REVISION_REQUESTED)
 
 class TransitionNotAllowed(Exception):
     """The workflow does not allow this change, or not to this person."""
+
+
+class QuotaExceeded(Exception):
+    """The author's quota does not allow this upload; ``quota`` says which one:
+    ``bytes`` (stored in total) or ``papers_per_day``."""
+
+    def __init__(self, message: str, *, quota: str) -> None:
+        super().__init__(message)
+        self.quota = quota
+
+
+def _quota_check(*, author: AbstractBaseUser, adding_bytes: int) -> None:
+    """Refuse an upload past the author's quotas. Called inside the upload's transaction
+    with the author's row locked, so two uploads at once cannot both slip under."""
+    get_user_model().objects.select_for_update().filter(pk=author.pk).first()
+    mine = Submission.objects.filter(author=author)
+    per_day = settings.SUBMISSION_PAPERS_PER_DAY
+    if per_day:
+        today = mine.filter(created_at__gte=timezone.now() - timedelta(days=1)).count()
+        if today >= per_day:
+            raise QuotaExceeded(
+                f"you have submitted {today} papers in the last 24 hours, the limit is {per_day}",
+                quota="papers_per_day",
+            )
+    limit = settings.SUBMISSION_QUOTA_BYTES
+    if limit:
+        stored = mine.aggregate(
+            files=Coalesce(Sum("file_size"), 0),
+            texts=Coalesce(Sum(Length("text"), filter=Q(file="")), 0),
+        )
+        used = stored["files"] + stored["texts"]
+        if used + adding_bytes > limit:
+            raise QuotaExceeded(
+                f"this upload would bring your papers to {_megabytes(used + adding_bytes)}, "
+                f"more than your quota of {_megabytes(limit)}",
+                quota="bytes",
+            )
+
+
+def _megabytes(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"
 
 
 @dataclass(frozen=True)
@@ -90,6 +135,10 @@ def submission_create(
     )
     try:
         with transaction.atomic():
+            _quota_check(
+                author=author,
+                adding_bytes=len(upload.data) if upload is not None else len(extracted.text),
+            )
             if upload is not None:
                 submission.original_filename = upload.name[:255]
                 submission.file_type = extracted.file_type

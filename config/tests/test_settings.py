@@ -1,4 +1,5 @@
-"""Production mode (DEBUG=false) refuses to start without a secret key and passes --deploy."""
+"""DEBUG is off unless asked for; then the settings refuse to start without a secret key and
+pass --deploy."""
 
 import os
 import secrets
@@ -22,9 +23,24 @@ def manage(*args: str, **env: str) -> subprocess.CompletedProcess:
 
 
 def test_production_refuses_to_start_without_a_secret_key():
-    result = manage("check", DEBUG="false")
+    result = manage("check", DEBUG="false", SECRET_KEY_FILE="/nonexistent/secret_key")
     assert result.returncode != 0
     assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_debug_is_off_unless_asked_for():
+    result = manage("check", SECRET_KEY_FILE="/nonexistent/secret_key")  # no DEBUG at all
+    assert result.returncode != 0
+    assert "SECRET_KEY is not set" in result.stderr
+
+
+def test_the_secret_key_can_come_from_a_file(tmp_path):
+    key = tmp_path / "secret_key"
+    key.write_text(secrets.token_urlsafe(50))
+    code = "from django.conf import settings; print(settings.SECRET_KEY, settings.DEBUG)"
+    result = manage("shell", "-c", code, SECRET_KEY_FILE=str(key))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].split() == [key.read_text(), "False"]
 
 
 def test_production_settings_pass_the_deployment_checklist():
@@ -42,6 +58,8 @@ def test_production_settings_pass_the_deployment_checklist():
 
 
 def test_a_database_url_that_is_not_postgresql_is_refused():
-    result = manage("check", DATABASE_URL="sqlite:///tmp/db.sqlite3")
+    result = manage(
+        "check", DATABASE_URL="sqlite:///tmp/db.sqlite3", SECRET_KEY=secrets.token_urlsafe(50)
+    )
     assert result.returncode != 0
     assert "DATABASE_URL must point at PostgreSQL" in result.stderr
