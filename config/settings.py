@@ -255,6 +255,12 @@ KAFKA_REPLICATION_FACTOR = env.int("KAFKA_REPLICATION_FACTOR", default=1)
 # Replicas that must have a write before it is acknowledged (acks=all): 2 on a 3-node cluster.
 KAFKA_MIN_INSYNC_REPLICAS = env.int("KAFKA_MIN_INSYNC_REPLICAS", default=1)
 KAFKA_RETENTION_MS = env.int("KAFKA_RETENTION_MS", default=7 * 24 * 3600 * 1000)
+# Compression of what the relay (and the dead-letter producer) send: none, gzip, lz4, zstd.
+KAFKA_COMPRESSION_TYPE = env.str("KAFKA_COMPRESSION_TYPE", default="lz4")
+if KAFKA_COMPRESSION_TYPE not in ("none", "gzip", "lz4", "zstd"):
+    raise ImproperlyConfigured(
+        f"KAFKA_COMPRESSION_TYPE={KAFKA_COMPRESSION_TYPE!r}: use none, gzip, lz4 or zstd."
+    )
 # Prepended to every topic name; empty in production, unique per test run in tests.
 KAFKA_TOPIC_PREFIX = env.str("KAFKA_TOPIC_PREFIX", default="")
 

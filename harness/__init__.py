@@ -83,6 +83,10 @@ def private_kafka(settings, prefix: str, *, port: int, brokers: int = 1) -> Iter
 
     kafka = PrivateKafka(name, env, [f"127.0.0.1:{port + 2 * n}" for n in range(brokers)])
     kafka.services("start")
+    saved = {
+        name: getattr(settings, name)
+        for name in ("KAFKA_BOOTSTRAP_SERVERS", "KAFKA_TOPIC_PREFIX", "KAFKA_MIN_INSYNC_REPLICAS")
+    }
     settings.KAFKA_BOOTSTRAP_SERVERS = kafka.bootstrap
     settings.KAFKA_TOPIC_PREFIX = unique_name(f"{prefix}topics-") + "."
     settings.KAFKA_MIN_INSYNC_REPLICAS = 2 if brokers == 3 else 1
@@ -90,6 +94,8 @@ def private_kafka(settings, prefix: str, *, port: int, brokers: int = 1) -> Iter
     try:
         yield kafka
     finally:
+        for name, value in saved.items():  # the broker is gone: point back at the usual one
+            setattr(settings, name, value)
         kafka.services("stop")
         for pattern in (f"var/{name}*", f"var/log/{name}*"):
             for leftover in ROOT.glob(pattern):

@@ -232,7 +232,8 @@ class ConsumerRunner:
                         "consumer.kafka_unavailable group=%s error=%s", self.group.group_id, exc
                     )
                 attempt += 1
-                self.stopping.wait(min(10.0, self.backoff_seconds * 2 ** min(attempt, 5)))
+                # A short ceiling: once the broker is back, consume again within seconds.
+                self.stopping.wait(min(2.0, self.backoff_seconds * 2 ** min(attempt, 5)))
         return None
 
     def close(self) -> None:

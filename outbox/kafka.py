@@ -28,6 +28,9 @@ def kafka_producer(**overrides: Any) -> KafkaProducer:
         "enable_idempotence": True,
         "acks": "all",
         "allow_auto_create_topics": False,
+        "compression_type": None
+        if settings.KAFKA_COMPRESSION_TYPE == "none"
+        else settings.KAFKA_COMPRESSION_TYPE,
     }
     return KafkaProducer(**(config | overrides))
 

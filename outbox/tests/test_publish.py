@@ -94,3 +94,18 @@ def test_contracts_reject_unknown_and_missing_fields():
         )
     with pytest.raises(ValidationError, match="content_hash"):
         PaperUploaded(submission_id=uuid.uuid4(), author_id=1, title="t", word_count=1)
+
+
+@pytest.mark.parametrize("compression", ["none", "gzip", "lz4", "zstd"])
+def test_the_relay_publishes_with_each_compression_type_and_consumers_read_it(
+    kafka_topics, transactional_db, settings, compression
+):
+    settings.KAFKA_COMPRESSION_TYPE = compression
+    event = PaperUploadedFactory()
+    with transaction.atomic():
+        publish_on_commit(event)
+    relay = Relay()
+    drain(relay)
+    relay.close()
+    (record,) = read_topic(topic_name(Topic.PAPER_UPLOADED), expected=1)
+    assert PaperUploaded.model_validate_json(record.value) == event
