@@ -105,6 +105,7 @@ def main() -> None:
         )
         latencies: list[float] = []
         errors: dict[str, int] = {}
+        first_error: dict[str, str] = {}
         lock = threading.Lock()
         try:
             deadline = time.monotonic() + 30
@@ -139,8 +140,10 @@ def main() -> None:
                             },
                         )
                         response = connection.getresponse()
-                        response.read()
+                        answer = response.read()
                         outcome = None if response.status == 201 else f"HTTP {response.status}"
+                        if outcome and outcome not in first_error:
+                            first_error[outcome] = answer[:300].decode(errors="replace")
                     except (OSError, http.client.HTTPException) as exc:
                         outcome = type(exc).__name__
                         connection.close()
@@ -171,6 +174,8 @@ def main() -> None:
             f"uploads: {len(latencies)} ok, {total_errors} errors {errors or ''} in {wall:.1f} s "
             f"= {len(latencies) / wall:,.0f} uploads/s"
         )
+        for outcome, body in first_error.items():
+            print(f"first {outcome}: {body}")
         if latencies:
             print(
                 f"latency (ms): p50 {percentile(latencies, 0.5):.0f}  "

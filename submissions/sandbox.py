@@ -96,13 +96,26 @@ def _pool_get() -> ProcessPool:
         if _pool is None or _pool_pid != os.getpid() or not _pool.active:
             _pool = ProcessPool(
                 max_workers=settings.SUBMISSION_EXTRACT_WORKERS,
-                initializer=_limit_memory,
+                initializer=_worker_init,
                 initargs=(settings.SUBMISSION_EXTRACT_MEMORY_MB * 1024 * 1024,),
                 # A fresh interpreter, not a fork of a threaded web worker holding locks.
                 context=multiprocessing.get_context("spawn"),
             )
             _pool_pid = os.getpid()
         return _pool
+
+
+def pool_warm() -> None:
+    """Start this process's pool now (gunicorn calls it as each web worker boots), so the
+    first uploads do not pay for starting interpreters."""
+    pool = _pool_get()
+    futures = [pool.schedule(_ready) for _ in range(settings.SUBMISSION_EXTRACT_WORKERS)]
+    for future in futures:
+        future.result(timeout=60)
+
+
+def _ready() -> bool:
+    return True
 
 
 def pool_close() -> None:
@@ -115,8 +128,10 @@ def pool_close() -> None:
 
 
 # -- in the worker process -------------------------------------------------------------------
-def _limit_memory(max_bytes: int) -> None:
+def _worker_init(max_bytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (max_bytes, max_bytes))
+    # Below the web server's threads: while files are read, other requests come first.
+    os.nice(10)
 
 
 def _extract_in_worker(data: bytes, filename: str, caps: Caps, cpu_seconds: float) -> Extracted:

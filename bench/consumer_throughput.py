@@ -1,0 +1,137 @@
+"""How many events per second each consumer group applies at saturation.
+
+    .venv/bin/python bench/consumer_throughput.py [--events 5000]
+
+The topic is filled first (``paper_uploaded`` events of submissions that exist, produced
+straight to Kafka), then the real command (``manage.py consume_<group>``) starts in a child
+process and the clock runs from its first applied event to its last (the group's inbox in
+PostgreSQL). The plagiarism group enqueues a Celery task per event, and notifications one
+email per event, on queues of the benchmark's own that no worker serves (purged after).
+Needs the services up (``ops/services.sh start``).
+"""
+
+import argparse
+import subprocess
+import sys
+import time
+import uuid
+
+from common import ROOT, bench_environment
+
+GROUPS = ("analytics", "notifications", "plagiarism")
+
+
+def submissions_make(count: int) -> list[tuple[str, int, str]]:
+    """``count`` submissions of 40 authors, bulk-inserted: (id, author id, title)."""
+    from django.contrib.auth import get_user_model
+
+    from submissions.models import Submission
+
+    authors = get_user_model().objects.bulk_create(
+        get_user_model()(username=f"bench{n}", email=f"bench{n}@example.org") for n in range(40)
+    )
+    papers = Submission.objects.bulk_create(
+        (
+            Submission(
+                author=authors[n % len(authors)],
+                title=f"Throughput paper {n}",
+                text="words " * 50,
+                word_count=50,
+                content_hash=f"{n:064x}",
+            )
+            for n in range(count)
+        ),
+        batch_size=2000,
+    )
+    return [(str(p.id), p.author_id, p.title) for p in papers]
+
+
+def topic_fill(papers: list[tuple[str, int, str]]) -> None:
+    from django.utils import timezone
+
+    from outbox.events import PaperUploaded
+    from outbox.kafka import kafka_producer
+    from outbox.topics import topic_name
+    from outbox.wire import encode_headers
+
+    producer = kafka_producer(linger_ms=20, batch_size=256 * 1024)
+    topic = topic_name(PaperUploaded.topic)
+    for submission_id, author_id, title in papers:
+        event = PaperUploaded(
+            submission_id=submission_id,
+            author_id=author_id,
+            title=title,
+            content_hash="0" * 64,
+            word_count=50,
+        )
+        headers = encode_headers(
+            event_id=uuid.uuid4(),
+            ce_type=event.ce_type(),
+            source=event.source,
+            subject=f"submission/{event.key}",
+            time=timezone.now(),
+            extra={},
+        )
+        producer.send(
+            topic, key=event.key.encode(), value=event.model_dump_json().encode(), headers=headers
+        )
+    producer.flush(120)
+    producer.close()
+
+
+def group_measure(group: str, expected: int, env: dict[str, str]) -> float:
+    """Events per second ``consume_<group>`` applied, from its first event to its last."""
+    from django.db import connection
+
+    def applied() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute('SELECT count(*) FROM outbox_processedevent WHERE "group" = %s', [group])
+            return cursor.fetchone()[0]
+
+    process = subprocess.Popen(
+        [sys.executable, "manage.py", f"consume_{group}"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 600
+        while applied() == 0:
+            if time.monotonic() > deadline or process.poll() is not None:
+                raise SystemExit(f"consume_{group} applied nothing")
+            time.sleep(0.01)
+        started, first = time.monotonic(), applied()
+        while (done := applied()) < expected:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"consume_{group} applied {done} of {expected} in 600 s")
+            time.sleep(0.02)
+        return (expected - first) / (time.monotonic() - started)
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--events", type=int, default=5000)
+    args = parser.parse_args()
+    print(f"command: .venv/bin/python bench/consumer_throughput.py --events {args.events}")
+    queues = f"bench-{uuid.uuid4().hex[:8]}."
+    with bench_environment("bench_consumers") as env:
+        env = env | {"CELERY_QUEUE_PREFIX": queues, "LOG_LEVEL": "WARNING"}
+        papers = submissions_make(args.events)
+        topic_fill(papers)
+        for group in GROUPS:
+            rate = group_measure(group, args.events, env)
+            print(f"{group}: {rate:,.0f} events/s ({args.events:,} paper_uploaded events)")
+        from config.celery import app
+
+        with app.connection_for_write() as conn:
+            for queue in ("checks", "email", "default"):
+                conn.default_channel.queue_delete(f"{queues}{queue}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
