@@ -28,11 +28,22 @@ def test_every_process_of_make_up_is_a_compose_service(compose):
         "consume_analytics",
         "consume_plagiarism",
         "consume_notifications",
-        "worker",
+        "worker_checks",
+        "worker_email",
         "beat",
     } <= set(processes)
     missing = set(processes) - set(compose["services"])
     assert not missing, f"Procfile processes missing from docker-compose.yml: {missing}"
+
+
+def test_every_process_is_restarted_when_it_exits_as_under_make_up(compose):
+    for name in procfile_processes():
+        assert compose["services"][name]["restart"] == "unless-stopped", name
+
+
+def test_the_celery_workers_serve_the_queues_of_the_procfile(compose):
+    assert "--queues checks " in compose["services"]["worker_checks"]["command"]
+    assert "--queues email,default " in compose["services"]["worker_email"]["command"]
 
 
 def test_infrastructure_services_have_health_checks(compose):
