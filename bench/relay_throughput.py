@@ -117,8 +117,12 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=1024, help="approximate event size, bytes")
     parser.add_argument("--relays", type=int, default=1, help="relay processes at once")
     args = parser.parse_args()
+    import os
+
+    compression = os.environ.get("KAFKA_COMPRESSION_TYPE", "")
     print(
-        f"command: .venv/bin/python bench/relay_throughput.py --events {args.events} "
+        f"command: {f'KAFKA_COMPRESSION_TYPE={compression} ' if compression else ''}"
+        f".venv/bin/python bench/relay_throughput.py --events {args.events} "
         f"--size {args.size} --relays {args.relays}"
     )
     with bench_environment("bench_relay") as env:

@@ -62,10 +62,6 @@ def submission_owner(*, submission_id) -> SubmissionOwner | None:
     return SubmissionOwner(*row) if row else None
 
 
-def submission_exists(*, submission_id) -> bool:
-    return Submission.objects.filter(pk=submission_id).exists()
-
-
 def paper_titles(*, submission_ids: Iterable) -> dict[str, str]:
     rows = Submission.objects.filter(pk__in=list(submission_ids)).values_list("id", "title")
     return {str(pk): title for pk, title in rows}
