@@ -15,62 +15,18 @@ or failed with a reason within 60 s. Needs the services up (``ops/services.sh st
 
 import argparse
 import http.client
-import io
 import subprocess
 import sys
 import threading
 import time
 import uuid
-import zipfile
 
 from common import ROOT, bench_environment
 from upload_throughput import web_command
 
+from harness.hostile import docx_bomb, many_pages, pdf_bomb
+
 PORT = 8101
-
-
-def pdf_bomb(repeat: int) -> bytes:
-    from pypdf import PdfWriter
-    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
-
-    writer = PdfWriter()
-    page = writer.add_blank_page(612, 792)
-    font = DictionaryObject(
-        {
-            NameObject("/Type"): NameObject("/Font"),
-            NameObject("/Subtype"): NameObject("/Type1"),
-            NameObject("/BaseFont"): NameObject("/Helvetica"),
-        }
-    )
-    fonts = DictionaryObject({NameObject("/F1"): writer._add_object(font)})
-    page[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): fonts})
-    stream = DecodedStreamObject()
-    stream.set_data(b"BT /F1 12 Tf 72 700 Td (ab cd) Tj ET\n" * repeat)
-    page[NameObject("/Contents")] = writer._add_object(stream.flate_encode(level=9))
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-def many_pages(pages: int) -> bytes:
-    from pypdf import PdfWriter
-
-    writer = PdfWriter()
-    for _ in range(pages):
-        writer.add_blank_page(612, 792)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
-
-def docx_bomb() -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("[Content_Types].xml", "<Types/>")
-        with archive.open("word/document.xml", "w", force_zip64=True) as member:
-            for _ in range(512):
-                member.write(b"\0" * (1024 * 1024))
-    return out.getvalue()
 
 
 def hostile_files() -> dict[str, tuple[str, bytes]]:

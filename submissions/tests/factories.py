@@ -84,28 +84,3 @@ def plain_zip_bytes() -> bytes:
     with zipfile.ZipFile(out, "w") as archive:
         archive.writestr("notes.txt", PARAGRAPH)
     return out.getvalue()
-
-
-def pdf_bomb_bytes(repeat: int) -> bytes:
-    """A PDF of a few KB whose one content stream inflates to ``repeat`` text operators
-    (about 37 bytes each): cheap to send, costly to read."""
-    from pypdf import PdfWriter
-    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
-
-    writer = PdfWriter()
-    page = writer.add_blank_page(612, 792)
-    font = DictionaryObject(
-        {
-            NameObject("/Type"): NameObject("/Font"),
-            NameObject("/Subtype"): NameObject("/Type1"),
-            NameObject("/BaseFont"): NameObject("/Helvetica"),
-        }
-    )
-    fonts = DictionaryObject({NameObject("/F1"): writer._add_object(font)})
-    page[NameObject("/Resources")] = DictionaryObject({NameObject("/Font"): fonts})
-    stream = DecodedStreamObject()
-    stream.set_data(b"BT /F1 12 Tf 72 700 Td (ab cd) Tj ET\n" * repeat)
-    page[NameObject("/Contents")] = writer._add_object(stream.flate_encode(level=9))
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()

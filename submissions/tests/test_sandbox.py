@@ -8,8 +8,9 @@ import time
 
 import pytest
 
+from harness.hostile import pdf_bomb
 from submissions.models import Submission
-from submissions.tests.factories import PARAGRAPH, pdf_bomb_bytes, pdf_bytes
+from submissions.tests.factories import PARAGRAPH, pdf_bytes
 from submissions.tests.test_api import LIST, assert_nothing_left, upload
 
 pytestmark = pytest.mark.django_db
@@ -19,7 +20,7 @@ def test_a_pdf_that_takes_too_long_to_read_is_refused_in_time_and_the_pool_recov
     api, media_root, settings
 ):
     settings.SUBMISSION_EXTRACT_SECONDS = 1
-    bomb = pdf_bomb_bytes(300_000)  # ~30 KB that inflates to 11 MB of text operators
+    bomb = pdf_bomb(300_000)  # ~30 KB that inflates to 11 MB of text operators
     assert len(bomb) < 100_000
     started = time.monotonic()
     response = upload(api, "bomb.pdf", bomb)
@@ -44,7 +45,7 @@ def test_a_pdf_over_the_page_cap_is_refused_saying_so(api, media_root, settings)
 
 def test_a_pdf_that_inflates_past_the_cap_is_refused_saying_so(api, media_root, settings):
     settings.SUBMISSION_MAX_DECOMPRESSED_BYTES = 1024 * 1024
-    response = upload(api, "inflates.pdf", pdf_bomb_bytes(50_000))  # 1.8 MB inflated
+    response = upload(api, "inflates.pdf", pdf_bomb(50_000))  # 1.8 MB inflated
     assert response.status_code == 413
     assert response.json()["file"] == [
         "the PDF's pages expand to more than 1 MB of content: refused"
