@@ -10,27 +10,12 @@ consumer has applied it. Needs PostgreSQL up (``ops/services.sh start``).
 """
 
 import argparse
-import hashlib
 import sys
 import time
-import uuid
 
-from common import bench_environment, percentile
+from common import bench_environment, percentile, probe_event
 
 PORT = 19492
-
-
-def paper_uploaded():
-    from outbox.events import PaperUploaded
-
-    title = f"Restart probe {uuid.uuid4().hex[:8]}"
-    return PaperUploaded(
-        submission_id=uuid.uuid4(),
-        author_id=1,
-        title=title,
-        content_hash=hashlib.sha256(title.encode()).hexdigest(),
-        word_count=1,
-    )
 
 
 def publish_and_relay(relay) -> str:
@@ -39,7 +24,7 @@ def publish_and_relay(relay) -> str:
     from outbox.services import publish_on_commit
 
     with transaction.atomic():
-        row = publish_on_commit(paper_uploaded())
+        row = publish_on_commit(probe_event("Restart probe"))
     while relay.run_once():
         pass
     return str(row.event_id)

@@ -87,3 +87,19 @@ def drop_database(admin_dsn: str, database: str) -> None:
 def percentile(sorted_values: list[float], fraction: float) -> float:
     index = min(len(sorted_values) - 1, max(0, round(fraction * (len(sorted_values) - 1))))
     return sorted_values[index]
+
+
+def probe_event(title_prefix: str):
+    """One made-up ``paper_uploaded`` event (the analytics group needs no submission row)."""
+    import hashlib
+
+    from outbox.events import PaperUploaded
+
+    title = f"{title_prefix} {uuid.uuid4().hex[:8]}"
+    return PaperUploaded(
+        submission_id=uuid.uuid4(),
+        author_id=1,
+        title=title,
+        content_hash=hashlib.sha256(title.encode()).hexdigest(),
+        word_count=1,
+    )

@@ -9,26 +9,12 @@ threads of this process so that both ends read the same clock. Needs the service
 """
 
 import argparse
-import hashlib
 import subprocess
 import sys
 import threading
 import time
-import uuid
 
-from common import ROOT, bench_environment, percentile
-
-
-def paper_uploaded(contract):
-    """One made-up ``paper_uploaded`` event (the analytics group needs no submission row)."""
-    title = f"Latency probe {uuid.uuid4().hex[:8]}"
-    return contract(
-        submission_id=uuid.uuid4(),
-        author_id=1,
-        title=title,
-        content_hash=hashlib.sha256(title.encode()).hexdigest(),
-        word_count=1200,
-    )
+from common import ROOT, bench_environment, percentile, probe_event
 
 
 def main() -> None:
@@ -45,7 +31,6 @@ def main() -> None:
 
         from analytics.handlers import GROUP
         from outbox.consumer import ConsumerRunner
-        from outbox.events import PaperUploaded
         from outbox.services import publish_on_commit
 
         committed: dict[str, float] = {}
@@ -75,7 +60,7 @@ def main() -> None:
         try:
             while "relay.started" not in relay.stderr.readline():
                 pass
-            warm = paper_uploaded(PaperUploaded)  # first event: wait until the path is warm
+            warm = probe_event("Latency probe")  # first event: wait until the path is warm
             with transaction.atomic():
                 first = publish_on_commit(warm)
             while str(first.event_id) not in applied:
@@ -88,7 +73,7 @@ def main() -> None:
             for _ in range(total):
                 next_at += interval
                 with transaction.atomic():
-                    row = publish_on_commit(paper_uploaded(PaperUploaded))
+                    row = publish_on_commit(probe_event("Latency probe"))
                 committed[str(row.event_id)] = time.perf_counter()
                 pause = next_at - time.perf_counter()
                 if pause > 0:

@@ -22,7 +22,7 @@ import time
 import uuid
 
 from common import ROOT, bench_environment
-from upload_throughput import web_command
+from upload_throughput import web_command, web_wait
 
 from harness.hostile import docx_bomb, many_pages, pdf_bomb
 
@@ -76,18 +76,7 @@ def main() -> int:
         health: list[float] = []
         lock = threading.Lock()
         try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    probe = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
-                    probe.request("GET", "/healthz")
-                    if probe.getresponse().status == 200:
-                        break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise SystemExit("the web server did not start")
-                time.sleep(0.2)
+            web_wait(PORT)
             done = threading.Event()
 
             def watch_health() -> None:

@@ -38,6 +38,22 @@ def web_command() -> list[str]:
     return [str(ROOT / ".venv" / "bin" / shlex.split(expanded)[0]), *shlex.split(expanded)[1:]]
 
 
+def web_wait(port: int, seconds: float = 30) -> None:
+    """Return once the web server on ``port`` answers ``/healthz``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        try:
+            probe = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
+            probe.request("GET", "/healthz")
+            if probe.getresponse().status == 200:
+                return
+        except OSError:
+            pass
+        if time.monotonic() > deadline:
+            raise SystemExit("the web server did not start")
+        time.sleep(0.2)
+
+
 def multipart(title: str, data: bytes) -> tuple[bytes, str]:
     boundary = uuid.uuid4().hex
     body = (
@@ -108,18 +124,7 @@ def main() -> None:
         first_error: dict[str, str] = {}
         lock = threading.Lock()
         try:
-            deadline = time.monotonic() + 30
-            while True:
-                try:
-                    probe = http.client.HTTPConnection("127.0.0.1", PORT, timeout=2)
-                    probe.request("GET", "/healthz")
-                    if probe.getresponse().status == 200:
-                        break
-                except OSError:
-                    pass
-                if time.monotonic() > deadline:
-                    raise SystemExit("the web server did not start")
-                time.sleep(0.2)
+            web_wait(PORT)
 
             def author(n: int, stop_at: float) -> None:
                 connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=30)
