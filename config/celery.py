@@ -16,6 +16,7 @@ app.autodiscover_tasks()
 QUEUE_OF_TASK = {
     "plagiarism.check_submission": "checks",
     "notifications.send_email": "email",
+    "notifications.send_emails": "email",
 }
 
 

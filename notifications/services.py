@@ -112,36 +112,63 @@ def notification_create(
 ) -> Notification | None:
     """Store the notification of one event and, if its user wants it by email, enqueue the
     email once the surrounding transaction commits. None (and a logged reason) when the user
-    no longer exists: nobody is left to tell, and trying again would not change that."""
-    user = get_user_model().objects.filter(pk=user_id).first()
-    if user is None:
+    no longer exists: nobody is left to tell, and trying again would not change that.
+
+    Called once per event: the consumer's inbox sees to that (``Notification.event_id`` is
+    unique besides). Two statements: the user with their preferences, and the insert."""
+    kinds = ("received", "checked", "decision")
+    row = (
+        get_user_model()
+        .objects.filter(pk=user_id)
+        .values_list("email", *(f"notification_preference__email_{kind}" for kind in kinds))
+        .first()
+    )
+    if row is None:
         logger.warning(
             "notifications.skipped reason=unknown_user event_id=%s user_id=%s", event_id, user_id
         )
         return None
-    if not preference_get(user=user).wants_email(message.kind):
+    address, wants = row[0], dict(zip(kinds, row[1:], strict=True))
+    if wants[Kind(message.kind).value] is False:  # None: no preferences saved, all on
         email = Notification.Email.OFF
-    elif not user.email:
+    elif not address:
         email = Notification.Email.NO_ADDRESS
     else:
         email = Notification.Email.PENDING
-    notification, created = Notification.objects.get_or_create(
+    notification = Notification.objects.create(
         event_id=event_id,
-        defaults={
-            "user": user,
-            "kind": message.kind,
-            "submission_id": submission_id,
-            "subject": message.subject,
-            "body": message.body,
-            "data": message.data,
-            "link": message.link,
-            "created_at": occurred_at,
-            "email": email,
-        },
+        user_id=user_id,
+        kind=message.kind,
+        submission_id=submission_id,
+        subject=message.subject,
+        body=message.body,
+        data=message.data,
+        link=message.link,
+        created_at=occurred_at,
+        email=email,
     )
-    if created and email == Notification.Email.PENDING:
-        transaction.on_commit(partial(email_enqueue, notification.pk), robust=True)
+    if email == Notification.Email.PENDING:
+        email_enqueue_on_commit(notification.pk)
     return notification
+
+
+def email_enqueue_on_commit(notification_id) -> None:
+    """Enqueue the email once the transaction commits, together with the other emails of the
+    same transaction: a consumer applying a hundred events publishes one Celery message,
+    which the email worker fans out (``send_emails``), not a hundred."""
+    connection = transaction.get_connection()
+    here = set(connection.savepoint_ids)
+    for savepoints, callback, _robust in connection.run_on_commit:
+        if getattr(callback, "func", None) is email_enqueue_many and set(savepoints) == here:
+            callback.args[0].append(str(notification_id))
+            return
+    transaction.on_commit(partial(email_enqueue_many, [str(notification_id)]), robust=True)
+
+
+def email_enqueue_many(notification_ids: list[str]) -> None:
+    from notifications.tasks import send_emails  # tasks import this module
+
+    send_emails.delay(notification_ids)
 
 
 def email_enqueue(notification_id) -> None:

@@ -34,6 +34,15 @@ def send_email(self, notification_id: str) -> dict:
     return {"notification_id": notification_id, "sent": sent}
 
 
+@shared_task(name="notifications.send_emails")
+def send_emails(notification_ids: list[str]) -> int:
+    """The emails of one transaction's notifications, each sent by a task of its own (its
+    own retries): the fan-out happens here, on the email worker, not in the consumer."""
+    for notification_id in notification_ids:
+        send_email.delay(notification_id)
+    return len(notification_ids)
+
+
 @shared_task(name="notifications.sweep_pending_email")
 def sweep_pending_email() -> int:
     """Periodic (Celery beat): enqueue the emails whose enqueue after commit was lost."""
