@@ -2,6 +2,7 @@
 
 import logging
 
+from notifications.selectors import submission_recipient
 from notifications.services import (
     Message,
     message_checked,
@@ -12,7 +13,6 @@ from notifications.services import (
 from outbox.consumer import ConsumerGroup
 from outbox.events import PaperUploaded, PlagiarismChecked, SubmissionDecided
 from outbox.wire import ReceivedEvent
-from submissions.selectors import submission_owner
 
 logger = logging.getLogger(__name__)
 
@@ -55,18 +55,18 @@ def handle_submission_decided(event: ReceivedEvent[SubmissionDecided]) -> None:
 def _notify_owner(event: ReceivedEvent, message_for) -> None:
     """Tell the submission's author; an event about a submission that is gone is skipped
     (logged): there is nobody to tell, and retrying would not change that."""
-    owner = submission_owner(submission_id=event.data.submission_id)
-    if owner is None:
+    recipient = submission_recipient(submission_id=event.data.submission_id)
+    if recipient is None:
         logger.warning(
             "notifications.skipped reason=unknown_submission event_id=%s submission_id=%s",
             event.id,
             event.data.submission_id,
         )
         return
-    message: Message = message_for(owner.title)
+    message: Message = message_for(recipient.title)
     notification_create(
         event_id=event.id,
-        user_id=owner.author_id,
+        recipient=recipient,
         submission_id=event.data.submission_id,
         occurred_at=event.time,
         message=message,

@@ -12,13 +12,13 @@ from datetime import datetime
 from functools import partial
 
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from notifications.models import Kind, Notification, Preference
+from notifications.selectors import Recipient
 
 logger = logging.getLogger(__name__)
 
@@ -108,36 +108,22 @@ def preference_update(*, user, email: dict[str, bool]) -> Preference:
 
 
 def notification_create(
-    *, event_id, user_id: int, submission_id, occurred_at: datetime, message: Message
-) -> Notification | None:
-    """Store the notification of one event and, if its user wants it by email, enqueue the
-    email once the surrounding transaction commits. None (and a logged reason) when the user
-    no longer exists: nobody is left to tell, and trying again would not change that.
+    *, event_id, recipient: Recipient, submission_id, occurred_at: datetime, message: Message
+) -> Notification:
+    """Store the notification of one event and, if its recipient wants it by email, enqueue
+    the email once the surrounding transaction commits.
 
     Called once per event: the consumer's inbox sees to that (``Notification.event_id`` is
-    unique besides). Two statements: the user with their preferences, and the insert."""
-    kinds = ("received", "checked", "decision")
-    row = (
-        get_user_model()
-        .objects.filter(pk=user_id)
-        .values_list("email", *(f"notification_preference__email_{kind}" for kind in kinds))
-        .first()
-    )
-    if row is None:
-        logger.warning(
-            "notifications.skipped reason=unknown_user event_id=%s user_id=%s", event_id, user_id
-        )
-        return None
-    address, wants = row[0], dict(zip(kinds, row[1:], strict=True))
-    if wants[Kind(message.kind).value] is False:  # None: no preferences saved, all on
+    unique besides). One statement: the recipient comes read (``submission_recipient``)."""
+    if not recipient.wants(Kind(message.kind).value):
         email = Notification.Email.OFF
-    elif not address:
+    elif not recipient.email:
         email = Notification.Email.NO_ADDRESS
     else:
         email = Notification.Email.PENDING
     notification = Notification.objects.create(
         event_id=event_id,
-        user_id=user_id,
+        user_id=recipient.user_id,
         kind=message.kind,
         submission_id=submission_id,
         subject=message.subject,

@@ -69,6 +69,11 @@ INBOX_SQL = (
     f'INSERT INTO {ProcessedEvent._meta.db_table} ("group", event_id, processed_at) '  # noqa: S608
     "VALUES (%s, %s, now()) ON CONFLICT DO NOTHING RETURNING id"
 )
+INBOX_RUN_SQL = (
+    f'INSERT INTO {ProcessedEvent._meta.db_table} ("group", event_id, processed_at) '  # noqa: S608
+    "SELECT %s, id, now() FROM unnest(%s::uuid[]) AS ids(id) "
+    "ON CONFLICT DO NOTHING RETURNING event_id"
+)
 
 
 class RetryLater(Exception):
@@ -302,15 +307,22 @@ class ConsumerRunner:
                     cursor.execute(
                         "SELECT pg_advisory_xact_lock_shared(%s)", [self.group.fence_lock]
                     )
+                # The whole run's inbox rows in one statement: the ids it returns are the
+                # events not seen before (an id twice in the run comes back once).
+                wanted = [r.id for r in run if type(r.data) in self.group.handlers]
+                fresh: set = set()
+                if wanted:
+                    cursor.execute(INBOX_RUN_SQL, [self.group.name, wanted])
+                    fresh = {row[0] for row in cursor.fetchall()}
                 for received in run:
                     handler = self.group.handlers.get(type(received.data))
                     if handler is None:  # a known event this group does not react to
                         outcomes.append("ignored")
                         continue
-                    cursor.execute(INBOX_SQL, [self.group.name, received.id])
-                    if cursor.fetchone() is None:
+                    if received.id not in fresh:
                         outcomes.append("duplicate")
                         continue
+                    fresh.discard(received.id)
                     with trace_context(received.traceparent):
                         handler(received)
                     outcomes.append("handled")

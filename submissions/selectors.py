@@ -49,19 +49,6 @@ def paper_texts(*, submission_ids: Iterable) -> list[PaperText]:
     ]
 
 
-@dataclass(frozen=True)
-class SubmissionOwner:
-    """Who a submission belongs to, and what it is called: what a message about it needs."""
-
-    author_id: int
-    title: str
-
-
-def submission_owner(*, submission_id) -> SubmissionOwner | None:
-    row = Submission.objects.filter(pk=submission_id).values_list("author_id", "title").first()
-    return SubmissionOwner(*row) if row else None
-
-
 def paper_titles(*, submission_ids: Iterable) -> dict[str, str]:
     rows = Submission.objects.filter(pk__in=list(submission_ids)).values_list("id", "title")
     return {str(pk): title for pk, title in rows}
