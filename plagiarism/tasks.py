@@ -1,8 +1,8 @@
 import logging
 from datetime import timedelta
 
-from celery import shared_task
-from celery.exceptions import SoftTimeLimitExceeded
+from celery import Task, shared_task
+from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from django.conf import settings
 from django.utils import timezone
 
@@ -12,7 +12,19 @@ from submissions.selectors import papers_waiting_for_check
 logger = logging.getLogger(__name__)
 
 
-@shared_task(bind=True, name="plagiarism.check_submission", acks_late=True)
+class CheckTask(Task):
+    def on_failure(self, exc, task_id, args, kwargs, einfo) -> None:
+        """Runs in the worker's main process when the hard time limit killed the check's
+        process (the soft limit could not stop it): record it, or the sweep would enqueue
+        the same check again every PLAGIARISM_SWEEP_AFTER_MINUTES."""
+        if isinstance(exc, TimeLimitExceeded) and args:
+            submission_check_failed(
+                submission_id=args[0],
+                error=f"the check was stopped at its hard time limit of {exc.args[0]:g} s",
+            )
+
+
+@shared_task(bind=True, base=CheckTask, name="plagiarism.check_submission", acks_late=True)
 def check_submission(self, submission_id: str) -> dict:
     """Check one submission (idempotent). Retried with backoff; when it keeps failing, the
     failure is recorded so the submission shows it instead of waiting forever."""

@@ -67,6 +67,24 @@ def test_a_check_past_its_time_limit_is_recorded_failed_with_a_reason_editors_se
     assert Submission.objects.get(pk=submission.pk).plagiarism_error
 
 
+@pytest.mark.django_db
+def test_a_check_killed_at_its_hard_time_limit_is_recorded_failed_too():
+    """Celery calls the task's on_failure in the worker's main process when the hard limit
+    killed the check's process (celery.worker.request.Request.on_timeout)."""
+    from celery.exceptions import TimeLimitExceeded
+
+    submission = submission_create(author=UserFactory(), title="Stuck", text=prose(35, 100))
+    check_submission.on_failure(TimeLimitExceeded(55.0), "task-id", [str(submission.pk)], {}, None)
+    report = Report.objects.get(submission_id=submission.pk)
+    assert report.state == Report.State.FAILED
+    assert report.error == "the check was stopped at its hard time limit of 55 s"
+    assert Submission.objects.get(pk=submission.pk).plagiarism_error
+
+    other = submission_create(author=UserFactory(), title="Other", text=prose(36, 100))
+    check_submission.on_failure(RuntimeError("retried elsewhere"), "id", [str(other.pk)], {}, None)
+    assert not Report.objects.filter(submission_id=other.pk).exists()  # only time limits
+
+
 def test_a_check_carries_the_configured_time_limits(settings):
     assert check_submission.soft_time_limit == settings.PLAGIARISM_TASK_SOFT_SECONDS
     assert check_submission.time_limit == settings.PLAGIARISM_TASK_SOFT_SECONDS + 10
