@@ -24,6 +24,7 @@ import resource
 import threading
 import time
 from concurrent.futures import CancelledError
+from concurrent.futures.process import BrokenProcessPool
 
 from django.conf import settings
 from pebble import ProcessExpired, ProcessPool
@@ -49,9 +50,16 @@ def extract_bounded(data: bytes, filename: str) -> Extracted:
     """``extract`` in the pool, within the limits; ``ExtractionError`` for any refusal."""
     seconds = settings.SUBMISSION_EXTRACT_SECONDS
     started = time.monotonic()
-    future = _pool_get().schedule(
-        _extract_in_worker, args=(data, filename, caps_from_settings(), seconds), timeout=seconds
-    )
+    try:
+        future = _pool_get().schedule(
+            _extract_in_worker,
+            args=(data, filename, caps_from_settings(), seconds),
+            timeout=seconds,
+        )
+    except (BrokenProcessPool, RuntimeError) as exc:  # the pool broke: a fresh one next time
+        _pool_discard()
+        _log_refusal(filename, "pool_broken", started)
+        raise ExtractionError("the file readers are restarting: try again", kind="busy") from exc
     try:
         # The task's own timeout runs from when a worker takes it; this one also bounds the
         # wait for a free worker when many uploads arrive at once.
@@ -78,6 +86,10 @@ def extract_bounded(data: bytes, filename: str) -> Extracted:
         ) from exc
     except CancelledError as exc:
         raise ExtractionError("every file reader is busy: try again", kind="busy") from exc
+    except BrokenProcessPool as exc:
+        _pool_discard()
+        _log_refusal(filename, "pool_broken", started)
+        raise ExtractionError("the file readers are restarting: try again", kind="busy") from exc
 
 
 def _log_refusal(filename: str, reason: str, started: float) -> None:
@@ -116,6 +128,15 @@ def pool_warm() -> None:
 
 def _ready() -> bool:
     return True
+
+
+def _pool_discard() -> None:
+    """Forget a broken pool (its workers keep dying): the next upload starts a fresh one."""
+    global _pool
+    with _lock:
+        broken, _pool = _pool, None
+    if broken is not None:
+        broken.stop()
 
 
 def pool_close() -> None:

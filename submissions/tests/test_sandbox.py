@@ -70,3 +70,28 @@ def test_characters_postgresql_cannot_store_are_stripped_not_a_500(api, media_ro
     assert response.status_code == 201, response.json()
     stored = Submission.objects.get().text
     assert stored == "A paper about NUL bytes and bells in plain text, twelve words."
+
+
+@pytest.fixture
+def fresh_pool():
+    """A pool made with this test's settings, and a fresh one with the defaults after."""
+    from submissions.sandbox import pool_close
+
+    pool_close()
+    yield
+    pool_close()
+
+
+def test_a_file_that_needs_more_memory_than_the_limit_is_refused_saying_so(
+    api, media_root, settings, fresh_pool
+):
+    settings.SUBMISSION_EXTRACT_MEMORY_MB = 300
+    # 16 MB of Windows-1252: decoding and detecting its encoding need far more than that.
+    response = upload(api, "big.txt", ("caf\xe9 " * 3_200_000).encode("cp1252"))
+    assert response.status_code == 422
+    assert response.json()["file"] == [
+        "reading the file needs more memory than the limit of 300 MB"
+    ]
+    assert_nothing_left(media_root)
+    response = upload(api, "honest.pdf", pdf_bytes([PARAGRAPH]))  # the same worker goes on
+    assert response.status_code == 201, response.json()
