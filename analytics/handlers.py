@@ -1,12 +1,23 @@
 """The analytics consumer group: every event updates the aggregates, exactly once."""
 
-from analytics.services import FENCE_LOCK, analytics_event_apply
+import logging
+
+from analytics.services import FENCE_LOCK, analytics_event_apply, analytics_event_known
 from outbox.consumer import ConsumerGroup
 from outbox.events import PaperUploaded, PlagiarismChecked, SubmissionDecided
 from outbox.wire import ReceivedEvent
 
+logger = logging.getLogger(__name__)
+
 
 def handle_event(event: ReceivedEvent) -> None:
+    if not analytics_event_known(event=event):
+        logger.warning(
+            "analytics.skipped reason=unknown_submission event_id=%s submission_id=%s",
+            event.id,
+            event.data.submission_id,
+        )
+        return
     analytics_event_apply(event=event)
 
 

@@ -20,7 +20,13 @@ from kafka.errors import KafkaError
 from kafka.structs import TopicPartition
 
 from analytics.handlers import GROUP
-from analytics.services import FENCE_LOCK, LIVE, Tables, analytics_event_apply
+from analytics.services import (
+    FENCE_LOCK,
+    LIVE,
+    Tables,
+    analytics_event_apply,
+    analytics_event_known,
+)
 from outbox.kafka import kafka_consumer
 from outbox.models import ProcessedEvent
 from outbox.wire import InvalidMessage, decode
@@ -132,7 +138,7 @@ def _apply(cursor, record, report: RebuildReport) -> None:
     except InvalidMessage:
         report.invalid += 1
         return
-    if type(received.data) not in GROUP.handlers:
+    if type(received.data) not in GROUP.handlers or not analytics_event_known(event=received):
         return
     cursor.execute(
         f"INSERT INTO {SEEN} (event_id) VALUES (%s) ON CONFLICT DO NOTHING RETURNING event_id",

@@ -15,6 +15,7 @@ from analytics.models import DailyEventCount, DecisionFact, SubmissionFact
 from outbox.events import PaperUploaded, PlagiarismChecked, SubmissionDecided
 from outbox.wire import ReceivedEvent
 from submissions.models import Status
+from submissions.selectors import submission_exists
 
 FENCE_LOCK = 7305  # advisory lock: held exclusively, it pauses the analytics consumer
 
@@ -34,6 +35,13 @@ LIVE = Tables(
     facts=SubmissionFact._meta.db_table,
     decisions=DecisionFact._meta.db_table,
 )
+
+
+def analytics_event_known(*, event: ReceivedEvent) -> bool:
+    """Whether the event is about a submission this system has. An event about any other
+    (forged, or written to the topic by something else) is skipped, live and in a rebuild
+    alike, so it never shows in an editor's figures."""
+    return submission_exists(submission_id=event.data.submission_id)
 
 
 def analytics_event_apply(*, event: ReceivedEvent, tables: Tables = LIVE) -> None:

@@ -90,16 +90,25 @@ def percentile(sorted_values: list[float], fraction: float) -> float:
 
 
 def probe_event(title_prefix: str):
-    """One made-up ``paper_uploaded`` event (the analytics group needs no submission row)."""
+    """One ``paper_uploaded`` event of a submission row made for it, as an upload would
+    publish it (consumers skip events about submissions that do not exist)."""
     import hashlib
 
-    from outbox.events import PaperUploaded
+    from django.contrib.auth import get_user_model
 
+    from outbox.events import PaperUploaded
+    from submissions.models import Submission
+
+    author, _ = get_user_model().objects.get_or_create(username="bench-probe")
     title = f"{title_prefix} {uuid.uuid4().hex[:8]}"
+    digest = hashlib.sha256(title.encode()).hexdigest()
+    paper = Submission.objects.create(
+        author=author, title=title, text=title, word_count=3, content_hash=digest
+    )
     return PaperUploaded(
-        submission_id=uuid.uuid4(),
-        author_id=1,
+        submission_id=paper.id,
+        author_id=author.pk,
         title=title,
-        content_hash=hashlib.sha256(title.encode()).hexdigest(),
-        word_count=1,
+        content_hash=digest,
+        word_count=3,
     )

@@ -49,6 +49,10 @@ def paper_texts(*, submission_ids: Iterable) -> list[PaperText]:
     ]
 
 
+def submission_exists(*, submission_id) -> bool:
+    return Submission.objects.filter(pk=submission_id).exists()
+
+
 def paper_titles(*, submission_ids: Iterable) -> dict[str, str]:
     rows = Submission.objects.filter(pk__in=list(submission_ids)).values_list("id", "title")
     return {str(pk): title for pk, title in rows}

@@ -9,6 +9,7 @@ from outbox.tests.factories import (
     SubmissionDecidedFactory,
 )
 from outbox.wire import ReceivedEvent
+from submissions.tests.factories import submissions_exist
 
 DAY = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
 
@@ -24,8 +25,10 @@ def paper_history(
     check_seconds: float = 30,
     decisions: tuple[str, ...] = (),
 ) -> list[ReceivedEvent]:
-    """One submission's events, in the order they happened."""
+    """One submission's events, in the order they happened (its row made, so consumers
+    apply them)."""
     submission_id = uuid.uuid4()
+    submissions_exist([submission_id])
     events = [at(PaperUploadedFactory(submission_id=submission_id), uploaded)]
     checked = uploaded + timedelta(seconds=check_seconds)
     if score is not None:

@@ -173,7 +173,7 @@ def test_through_kafka_a_second_delivery_and_an_unknown_submission_change_nothin
     papers = topic_name(Topic.PAPER_UPLOADED)
     first = send(papers, upload)
     again = send(papers, upload, event_id=uuid.UUID(first))  # the relay resent it
-    lost = send(papers, ghost)
+    lost = send(papers, ghost, submission_exists=False)
     assert again == first
     with running_consumer(GROUP, backoff_seconds=0.01):
         wait_until(

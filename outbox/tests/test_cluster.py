@@ -15,6 +15,7 @@ from outbox.services import publish_on_commit
 from outbox.tests.factories import PaperUploadedFactory
 from outbox.tests.test_relay import counted
 from outbox.topics import Topic, topic_name
+from submissions.tests.factories import submissions_exist
 
 
 @pytest.fixture
@@ -27,8 +28,10 @@ def kafka_cluster(settings):
 def publish(count: int) -> None:
     for start in range(0, count, 50):
         with transaction.atomic():
-            for _ in range(min(50, count - start)):
-                publish_on_commit(PaperUploadedFactory(submission_id=uuid.uuid4()))
+            ids = [uuid.uuid4() for _ in range(min(50, count - start))]
+            submissions_exist(ids)
+            for submission_id in ids:
+                publish_on_commit(PaperUploadedFactory(submission_id=submission_id))
 
 
 def applied() -> int:

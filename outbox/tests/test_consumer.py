@@ -21,6 +21,7 @@ from outbox.services import publish_on_commit
 from outbox.tests.factories import PaperUploadedFactory
 from outbox.topics import Topic, dead_letter_topic_name, topic_name
 from outbox.wire import encode_headers
+from submissions.tests.factories import submissions_exist
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -32,7 +33,12 @@ def papers(kafka_topics) -> str:
 
 
 def send(
-    topic: str, event: Event | None = None, *, event_id: uuid.UUID | None = None, **override
+    topic: str,
+    event: Event | None = None,
+    *,
+    event_id: uuid.UUID | None = None,
+    submission_exists: bool = True,
+    **override,
 ) -> str:
     """Put one message on the paper_uploaded topic as the relay would; return its ce_id.
 
@@ -40,6 +46,8 @@ def send(
     ``ce_type``.
     """
     event = event or PaperUploadedFactory()
+    if submission_exists:  # consumers skip events about submissions that do not exist
+        submissions_exist([event.submission_id])
     event_id = event_id or uuid.uuid4()
     headers = encode_headers(
         event_id=event_id,
@@ -176,9 +184,11 @@ def last_assignment(output: str) -> set[str]:
 
 
 def publish_and_relay(count: int) -> None:
+    events = [PaperUploadedFactory() for _ in range(count)]
+    submissions_exist([event.submission_id for event in events])
     with transaction.atomic():
-        for _ in range(count):
-            publish_on_commit(PaperUploadedFactory())
+        for event in events:
+            publish_on_commit(event)
     relay = Relay()
     while relay.run_once():
         pass

@@ -209,3 +209,27 @@ def test_a_database_that_refuses_the_dead_letter_row_stops_nothing(
     assert not DeadLetter.objects.exists()
     (record,) = read_topic(dead_letter_topic_name(papers), expected=1)
     assert record.value == b"not json"  # the Kafka copy went all the same
+
+
+def test_analytics_skips_an_event_about_a_submission_that_does_not_exist(kafka_topics, caplog):
+    from analytics.handlers import GROUP as ANALYTICS
+    from analytics.models import DailyEventCount
+
+    papers = topic_name(Topic.PAPER_UPLOADED)
+    ghost = Submission(id=uuid.uuid4(), author_id=1, title="Never submitted")  # not saved
+    real = submission_of(UserFactory())
+    producer = raw_producer()
+    ghost_id, real_id = str(uuid.uuid4()), str(uuid.uuid4())
+    for paper, event_id in ((ghost, ghost_id), (real, real_id)):
+        headers = good_headers(event_id=event_id)
+        producer.send(papers, key=b"k", value=body(paper), headers=headers).get(30)
+    producer.close()
+    with caplog.at_level(logging.WARNING), running_consumer(ANALYTICS):
+        wait_until(
+            lambda: ProcessedEvent.objects.filter(event_id=real_id).exists(),
+            timeout=60,
+            what="the real event",
+        )
+    assert sum(DailyEventCount.objects.values_list("count", flat=True)) == 1  # the real one
+    assert f"analytics.skipped reason=unknown_submission event_id={ghost_id}" in caplog.text
+    assert not DeadLetter.objects.exists()

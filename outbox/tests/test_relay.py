@@ -20,12 +20,14 @@ from outbox.models import OutboxEvent, ProcessedEvent
 from outbox.services import publish_on_commit
 from outbox.tests.factories import PaperUploadedFactory
 from outbox.topics import Topic, topic_name
+from submissions.tests.factories import submissions_exist
 
 
 def publish_sequences(submissions: int, per_submission: int, *, per_transaction: int = 1) -> None:
     """Publish ``per_submission`` events for each submission, numbered 0.. in ``word_count``,
     interleaved across submissions as real traffic would be."""
     ids = [uuid.uuid4() for _ in range(submissions)]
+    submissions_exist(ids)
     events = [
         PaperUploadedFactory(submission_id=sid, word_count=n)
         for n in range(per_submission)

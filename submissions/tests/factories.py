@@ -84,3 +84,25 @@ def plain_zip_bytes() -> bytes:
     with zipfile.ZipFile(out, "w") as archive:
         archive.writestr("notes.txt", PARAGRAPH)
     return out.getvalue()
+
+
+def submissions_exist(ids) -> None:
+    """Submission rows with these ids, for tests whose events refer to them (consumers skip
+    events about submissions that do not exist)."""
+    from submissions.models import Submission
+
+    author = UserFactory()
+    Submission.objects.bulk_create(
+        (
+            Submission(
+                id=submission_id,
+                author=author,
+                title=f"Paper {submission_id}",
+                text="words " * 10,
+                word_count=10,
+                content_hash="0" * 64,
+            )
+            for submission_id in ids
+        ),
+        ignore_conflicts=True,
+    )
