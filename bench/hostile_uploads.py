@@ -19,10 +19,9 @@ import subprocess
 import sys
 import threading
 import time
-import uuid
 
 from common import ROOT, bench_environment
-from upload_throughput import web_command, web_wait
+from upload_throughput import multipart, web_command, web_wait
 
 from harness.hostile import docx_bomb, many_pages, pdf_bomb
 
@@ -40,18 +39,6 @@ def hostile_files() -> dict[str, tuple[str, bytes]]:
         "unclosed quotations 1 MB": ("open-quotes.txt", "“ab ".encode() * 170_000),
         "400,000 words": ("long.txt", b"word " * 400_000),
     }
-
-
-def multipart(name: str, data: bytes) -> tuple[bytes, str]:
-    boundary = uuid.uuid4().hex
-    head = (
-        f'--{boundary}\r\nContent-Disposition: form-data; name="title"\r\n\r\nHostile\r\n'
-        f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
-        "Content-Type: application/octet-stream\r\n\r\n"
-    ).encode()
-    return head + data + f"\r\n--{boundary}--\r\n".encode(), (
-        f"multipart/form-data; boundary={boundary}"
-    )
 
 
 def main() -> int:
@@ -94,7 +81,7 @@ def main() -> int:
                     done.wait(0.1)
 
             def send(label: str, name: str, data: bytes) -> None:
-                body, content_type = multipart(name, data)
+                body, content_type = multipart("Hostile", data, name)
                 connection = http.client.HTTPConnection("127.0.0.1", PORT, timeout=120)
                 started = time.perf_counter()
                 connection.request(

@@ -9,6 +9,7 @@ when the last row is marked sent. Needs the services up (``ops/services.sh start
 """
 
 import argparse
+import os
 import re
 import subprocess
 import sys
@@ -117,8 +118,6 @@ def main() -> None:
     parser.add_argument("--size", type=int, default=1024, help="approximate event size, bytes")
     parser.add_argument("--relays", type=int, default=1, help="relay processes at once")
     args = parser.parse_args()
-    import os
-
     compression = os.environ.get("KAFKA_COMPRESSION_TYPE", "")
     print(
         f"command: {f'KAFKA_COMPRESSION_TYPE={compression} ' if compression else ''}"

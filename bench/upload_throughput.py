@@ -54,13 +54,15 @@ def web_wait(port: int, seconds: float = 30) -> None:
         time.sleep(0.2)
 
 
-def multipart(title: str, data: bytes) -> tuple[bytes, str]:
+def multipart(title: str, data: bytes, filename: str = "paper.txt") -> tuple[bytes, str]:
+    """A multipart upload body with ``title`` and ``data`` as the file, and its content type."""
     boundary = uuid.uuid4().hex
     body = (
         (
             f'--{boundary}\r\nContent-Disposition: form-data; name="title"\r\n\r\n{title}\r\n'
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="paper.txt"\r\n'
-            "Content-Type: text/plain\r\n\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; "
+            f'name="file"; filename="{filename}"\r\n'
+            "Content-Type: application/octet-stream\r\n\r\n"
         ).encode()
         + data
         + f"\r\n--{boundary}--\r\n".encode()

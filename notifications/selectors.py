@@ -1,5 +1,6 @@
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cache
 
 from django.contrib.auth import get_user_model
 from django.db import connection
@@ -25,7 +26,9 @@ class Recipient:
         return self.wants_email[kind]
 
 
+@cache
 def _recipient_sql() -> str:
+    """Built on first use (the apps must be loaded), then kept: it runs for every event."""
     user = get_user_model()._meta
     return (
         f"SELECT s.author_id, s.title, u.{user.get_field('email').column}, "  # noqa: S608

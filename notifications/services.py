@@ -157,12 +157,6 @@ def email_enqueue_many(notification_ids: list[str]) -> None:
     send_emails.delay(notification_ids)
 
 
-def email_enqueue(notification_id) -> None:
-    from notifications.tasks import send_email  # tasks import this module
-
-    send_email.delay(str(notification_id))
-
-
 def notifications_mark_read(*, user, notification_ids=None) -> int:
     """Mark the user's notifications read (all unread ones when no ids); how many changed."""
     unread = Notification.objects.filter(user=user, read_at__isnull=True)

@@ -303,10 +303,7 @@ class ConsumerRunner:
         outcomes: list[str] = []
         try:
             with transaction.atomic(), connection.cursor() as cursor:
-                if self.group.fence_lock is not None:
-                    cursor.execute(
-                        "SELECT pg_advisory_xact_lock_shared(%s)", [self.group.fence_lock]
-                    )
+                self._fence(cursor)
                 # The whole run's inbox rows in one statement: the ids it returns are the
                 # events not seen before (an id twice in the run comes back once).
                 wanted = [r.id for r in run if type(r.data) in self.group.handlers]
@@ -433,16 +430,19 @@ class ConsumerRunner:
         """Run the handler and record the event id in one transaction; False if seen."""
         with transaction.atomic():
             with connection.cursor() as cursor:
-                if self.group.fence_lock is not None:  # before the inbox: nothing held meanwhile
-                    cursor.execute(
-                        "SELECT pg_advisory_xact_lock_shared(%s)", [self.group.fence_lock]
-                    )
+                self._fence(cursor)
                 cursor.execute(INBOX_SQL, [self.group.name, received.id])
                 if cursor.fetchone() is None:
                     return False
             with trace_context(received.traceparent):
                 handler(received)
         return True
+
+    def _fence(self, cursor) -> None:
+        """Take the group's fence lock shared, first thing in an event's transaction, so a
+        maintenance job holding it exclusively (``rebuild_analytics``) pauses the group."""
+        if self.group.fence_lock is not None:
+            cursor.execute("SELECT pg_advisory_xact_lock_shared(%s)", [self.group.fence_lock])
 
     def _sleep(self, seconds: float) -> None:
         if self.stopping.wait(seconds):
@@ -491,7 +491,15 @@ class ConsumerRunner:
         while True:
             try:
                 if not row_written:
-                    self._dead_letter_row(record, reason, error, trace, attempts)
+                    self._dead_letter_row(
+                        record,
+                        event_id=event_id,
+                        event_type=event_type_of(event_type)[:100],
+                        reason=reason,
+                        error=error,
+                        trace=trace,
+                        attempts=attempts,
+                    )
                     row_written = True
                 self._dead_letter_producer().send(
                     dead_letter_topic_name(record.topic),
@@ -550,6 +558,9 @@ class ConsumerRunner:
     def _dead_letter_row(
         self,
         record: ConsumerRecord | SimpleNamespace,
+        *,
+        event_id: str,
+        event_type: str,
         reason: str,
         error: str,
         trace: str,
@@ -557,7 +568,6 @@ class ConsumerRunner:
     ) -> None:
         """The row operators search and replay from. A row the database refuses for what it
         holds (not for being away) is logged, never retried: the Kafka copy still goes."""
-        attributes = header_map(record.headers)
         try:
             DeadLetter.objects.get_or_create(
                 group=self.group.name,
@@ -565,8 +575,8 @@ class ConsumerRunner:
                 partition=record.partition,
                 offset=record.offset,
                 defaults={
-                    "event_id": storable(attributes.get(H_ID, ""))[:100],
-                    "event_type": event_type_of(storable(attributes.get(H_TYPE, "")))[:100],
+                    "event_id": event_id,
+                    "event_type": event_type,
                     "reason": reason,
                     "error": error,
                     "traceback": trace,

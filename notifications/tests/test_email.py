@@ -12,7 +12,7 @@ from django.db import transaction
 from harness import wait_until
 from notifications.handlers import handle_paper_uploaded, handle_submission_decided
 from notifications.models import Notification, Preference
-from notifications.services import email_enqueue, notification_email_send
+from notifications.services import email_enqueue_on_commit, notification_email_send
 from notifications.tasks import sweep_pending_email
 from notifications.tests.factories import NotificationFactory
 from notifications.tests.test_handlers import WHEN, received, submission_of, uploaded
@@ -140,7 +140,7 @@ def test_an_unreachable_mail_server_is_retried_with_backoff_then_recorded_as_fai
 ):
     notification = NotificationFactory()
     with transaction.atomic():
-        transaction.on_commit(lambda: email_enqueue(notification.pk))
+        email_enqueue_on_commit(notification.pk)
     wait_until(
         lambda: Notification.objects.filter(pk=notification.pk, email="failed").exists(),
         timeout=90,
