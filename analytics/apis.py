@@ -8,6 +8,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from analytics.selectors import analytics_summary
+from outbox.workflow import DECISION_LABELS
 
 
 class DateRangeInput(serializers.Serializer):
@@ -47,6 +48,26 @@ class TimeToCheckOutput(serializers.Serializer):
     p95_seconds = serializers.FloatField(allow_null=True)
 
 
+class RevisionsOutput(serializers.Serializer):
+    versions_mean = serializers.FloatField(allow_null=True, help_text="versions per paper")
+    revised = serializers.IntegerField(help_text="papers with more than one version")
+    count = serializers.IntegerField(help_text="revisions sent after a request, in the range")
+    p50_seconds = serializers.FloatField(
+        allow_null=True, help_text="from the revision request to the revision"
+    )
+    p95_seconds = serializers.FloatField(allow_null=True)
+
+
+class OutcomesOutput(serializers.Serializer):
+    decided = serializers.IntegerField(help_text="papers accepted or rejected")
+    desk_rejects = serializers.IntegerField(help_text="rejected without review")
+    desk_reject_share = serializers.FloatField(allow_null=True)
+    time_to_decision_p50_seconds = serializers.FloatField(
+        allow_null=True, help_text="from upload to acceptance or rejection"
+    )
+    time_to_decision_p95_seconds = serializers.FloatField(allow_null=True)
+
+
 class SummaryOutput(serializers.Serializer):
     since = serializers.DateField(allow_null=True)
     until = serializers.DateField(allow_null=True)
@@ -54,6 +75,11 @@ class SummaryOutput(serializers.Serializer):
     by_status = serializers.DictField(child=serializers.IntegerField())
     per_day = DayCountOutput(many=True)
     decisions = serializers.DictField(child=serializers.IntegerField())
+    decision_labels = serializers.DictField(
+        child=serializers.CharField(), help_text="each kind of decision in words"
+    )
+    revisions = RevisionsOutput()
+    outcomes = OutcomesOutput()
     scores = ScoresOutput()
     time_to_check = TimeToCheckOutput(help_text="from upload to plagiarism report")
     events = serializers.DictField(child=serializers.IntegerField(), help_text="by type")
@@ -67,6 +93,21 @@ def summary_output(summary) -> dict:
         "by_status": summary.by_status,
         "per_day": [{"day": day, "count": count} for day, count in summary.per_day],
         "decisions": summary.decisions,
+        "decision_labels": {kind: DECISION_LABELS.get(kind, kind) for kind in summary.decisions},
+        "revisions": {
+            "versions_mean": summary.versions_mean,
+            "revised": summary.revised,
+            "count": summary.revision_count,
+            "p50_seconds": summary.revision_p50,
+            "p95_seconds": summary.revision_p95,
+        },
+        "outcomes": {
+            "decided": summary.final_decisions,
+            "desk_rejects": summary.desk_rejects,
+            "desk_reject_share": summary.desk_reject_share,
+            "time_to_decision_p50_seconds": summary.time_to_decision_p50,
+            "time_to_decision_p95_seconds": summary.time_to_decision_p95,
+        },
         "scores": {
             "checked": summary.checked,
             "flagged": summary.flagged,

@@ -4,7 +4,12 @@ import logging
 
 from analytics.services import FENCE_LOCK, analytics_event_apply, analytics_event_known
 from outbox.consumer import ConsumerGroup
-from outbox.events import PaperUploaded, PlagiarismChecked, SubmissionDecided
+from outbox.events import (
+    PAPER_UPLOADED,
+    SUBMISSION_DECIDED,
+    PlagiarismChecked,
+    PlagiarismCheckFailed,
+)
 from outbox.wire import ReceivedEvent
 
 logger = logging.getLogger(__name__)
@@ -24,9 +29,10 @@ def handle_event(event: ReceivedEvent) -> None:
 GROUP = ConsumerGroup(
     name="analytics",
     handlers={
-        PaperUploaded: handle_event,
+        **dict.fromkeys(PAPER_UPLOADED, handle_event),
         PlagiarismChecked: handle_event,
-        SubmissionDecided: handle_event,
+        PlagiarismCheckFailed: handle_event,  # counted per day only
+        **dict.fromkeys(SUBMISSION_DECIDED, handle_event),
     },
     fence_lock=FENCE_LOCK,
 )

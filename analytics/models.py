@@ -36,6 +36,7 @@ class SubmissionFact(models.Model):
     score = models.FloatField(null=True)
     flagged = models.BooleanField(null=True)
     checked_at = models.DateTimeField(null=True, help_text="the first check's report")
+    versions = models.PositiveIntegerField(default=1, help_text="the highest version uploaded")
 
     class Meta:
         indexes = [models.Index(fields=["uploaded_on"], name="fact_by_upload_day")]
@@ -50,6 +51,7 @@ class DecisionFact(models.Model):
     event_id = models.UUIDField(primary_key=True)
     submission_id = models.UUIDField()
     decision = models.CharField(max_length=20)
+    from_status = models.CharField(max_length=20, blank=True, help_text="the status it left")
     decided_at = models.DateTimeField()
     decided_on = models.DateField(help_text="UTC day of the decision")
 

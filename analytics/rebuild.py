@@ -20,6 +20,7 @@ from kafka.errors import KafkaError
 from kafka.structs import TopicPartition
 
 from analytics.handlers import GROUP
+from analytics.models import DailyEventCount, DecisionFact, SubmissionFact
 from analytics.services import (
     FENCE_LOCK,
     LIVE,
@@ -37,10 +38,17 @@ REBUILD = Tables(
     decisions="analytics_rebuild_decisions",
 )
 SEEN = "analytics_rebuild_seen"
-COLUMNS = {  # copied into the live tables (the daily table's id is the live table's own)
-    LIVE.daily: "day, event_type, count",
-    LIVE.facts: "submission_id, uploaded_at, uploaded_on, status, score, flagged, checked_at",
-    LIVE.decisions: "event_id, submission_id, decision, decided_at, decided_on",
+def _columns(model) -> str:
+    """Every column of a model's table but a generated id (the live table keeps its own)."""
+    return ", ".join(
+        f.column for f in model._meta.concrete_fields if not (f.primary_key and f.name == "id")
+    )
+
+
+COLUMNS = {  # copied into the live tables
+    LIVE.daily: _columns(DailyEventCount),
+    LIVE.facts: _columns(SubmissionFact),
+    LIVE.decisions: _columns(DecisionFact),
 }
 STALL_SECONDS = 60  # no progress for this long below the end offsets: give up
 

@@ -2,18 +2,18 @@
 
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
-from typing import get_args
 
 from django.db import connection
 
 from analytics.services import LIVE
-from outbox.events import EVENT_CLASSES, SubmissionDecided
-from submissions.models import Status
+from outbox.events import EVENT_CLASSES
+from outbox.workflow import DECIDED_STATUSES, WORKFLOW, Status
 
 SCORE_BUCKETS = 10  # the histogram: [0, 10%), [10%, 20%), ... [90%, 100%]
 WAITED = "extract(epoch FROM checked_at - uploaded_at)"  # seconds from upload to report
-# The kinds of decision, in the order the contract lists them (spelled once, in the event).
-DECISIONS = list(get_args(SubmissionDecided.model_fields["to_status"].annotation))
+DECISIONS = [status.value for status in DECIDED_STATUSES]
+# The statuses from which a rejection is a desk reject (the workflow's table says which).
+DESK = sorted({s.value for s, steps in WORKFLOW.items() for step in steps if step.desk})
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,16 @@ class Summary:
     time_to_check_p50: float | None = None  # seconds
     time_to_check_p95: float | None = None
     events: dict[str, int] = field(default_factory=dict)
+    versions_mean: float | None = None  # versions per paper
+    revised: int = 0  # papers with more than one version
+    revision_count: int = 0  # revisions sent after a request, and how long they took
+    revision_p50: float | None = None  # seconds
+    revision_p95: float | None = None
+    final_decisions: int = 0  # papers accepted or rejected
+    desk_rejects: int = 0
+    desk_reject_share: float | None = None  # of the papers accepted or rejected
+    time_to_decision_p50: float | None = None  # seconds from upload to accept or reject
+    time_to_decision_p95: float | None = None
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -113,6 +123,35 @@ def analytics_summary(*, since: date | None = None, until: date | None = None) -
         summary.time_to_check_p50 = None if p50 is None else float(p50)
         summary.time_to_check_p95 = None if p95 is None else float(p95)
 
+        cursor.execute(
+            f"SELECT avg(versions), count(*) FILTER (WHERE versions > 1) FROM {facts}"
+            f"{where} AND uploaded_at IS NOT NULL",
+            params,
+        )
+        mean, summary.revised = cursor.fetchone()
+        summary.versions_mean = None if mean is None else float(mean)
+
+        # Each paper's first final decision (accept or reject), desk or not, and how long
+        # after its upload it came.
+        cursor.execute(
+            "SELECT count(*), count(*) FILTER (WHERE d.decision = 'rejected' "
+            "AND d.from_status = ANY(%s)), "
+            "percentile_cont(0.5) WITHIN GROUP (ORDER BY extract(epoch FROM "
+            "d.decided_at - f.uploaded_at)), "
+            "percentile_cont(0.95) WITHIN GROUP (ORDER BY extract(epoch FROM "
+            "d.decided_at - f.uploaded_at)) "
+            f"FROM {facts} f JOIN LATERAL (SELECT decision, from_status, decided_at "
+            f"FROM {decisions} x WHERE x.submission_id = f.submission_id "
+            "AND x.decision IN ('accepted', 'rejected') ORDER BY decided_at LIMIT 1) d ON true"
+            f"{where.replace('uploaded_on', 'f.uploaded_on')} AND f.uploaded_at IS NOT NULL",
+            [DESK, *params],
+        )
+        summary.final_decisions, summary.desk_rejects, p50, p95 = cursor.fetchone()
+        summary.time_to_decision_p50 = None if p50 is None else float(p50)
+        summary.time_to_decision_p95 = None if p95 is None else float(p95)
+        if summary.final_decisions:
+            summary.desk_reject_share = summary.desk_rejects / summary.final_decisions
+
         where, params = _range("decided_on", since, until)
         cursor.execute(
             f"SELECT decision, count(*) FROM {decisions}{where} GROUP BY 1",
@@ -120,6 +159,22 @@ def analytics_summary(*, since: date | None = None, until: date | None = None) -
         )
         counts = dict(cursor.fetchall())
         summary.decisions = {kind: counts.pop(kind, 0) for kind in DECISIONS} | counts
+
+        # Revisions received in the range, each timed from the request it answered.
+        waited = "extract(epoch FROM r.decided_at - q.decided_at)"
+        cursor.execute(
+            f"SELECT count(*), percentile_cont(0.5) WITHIN GROUP (ORDER BY {waited}), "
+            f"percentile_cont(0.95) WITHIN GROUP (ORDER BY {waited}) "
+            f"FROM {decisions} r JOIN LATERAL (SELECT decided_at FROM {decisions} x "
+            "WHERE x.submission_id = r.submission_id AND x.decision = 'revision_requested' "
+            "AND x.decided_at <= r.decided_at ORDER BY x.decided_at DESC LIMIT 1) q ON true"
+            f"{where.replace('decided_on', 'r.decided_on')} AND r.decision = 'submitted' "
+            "AND r.from_status = 'revision_requested'",
+            params,
+        )
+        summary.revision_count, p50, p95 = cursor.fetchone()
+        summary.revision_p50 = None if p50 is None else float(p50)
+        summary.revision_p95 = None if p95 is None else float(p95)
 
         where, params = _range("day", since, until)
         cursor.execute(

@@ -3,7 +3,8 @@ fresh tables of a rebuild (``Tables``), so a rebuild computes exactly what the c
 
 Events of one submission arrive on three topics, so in any order. Each statement is written
 so that the final row does not depend on it: an upload never overwrites a status, a check
-moves only ``submitted`` on to ``checked``, and decisions (one topic, in order) always set it.
+moves only ``submitted`` on to ``checked``, and decisions (one topic, in order) always set it;
+a new version only raises the count of versions (its return to ``submitted`` is a decision).
 """
 
 from dataclasses import dataclass
@@ -12,9 +13,9 @@ from datetime import UTC
 from django.db import connection
 
 from analytics.models import DailyEventCount, DecisionFact, SubmissionFact
-from outbox.events import PaperUploaded, PlagiarismChecked, SubmissionDecided
+from outbox.events import PAPER_UPLOADED, SUBMISSION_DECIDED, PlagiarismChecked
 from outbox.wire import ReceivedEvent
-from submissions.models import Status
+from outbox.workflow import Status
 from submissions.selectors import submission_exists
 
 FENCE_LOCK = 7305  # advisory lock: held exclusively, it pauses the analytics consumer
@@ -54,10 +55,18 @@ def analytics_event_apply(*, event: ReceivedEvent, tables: Tables = LIVE) -> Non
             f"ON CONFLICT (day, event_type) DO UPDATE SET count = {tables.daily}.count + 1",
             [at.date(), data.event_type],
         )
-        if isinstance(data, PaperUploaded):
+        if isinstance(data, PAPER_UPLOADED) and data.paper_version > 1:
+            # A new version: the paper's upload time stays its first version's.
             cursor.execute(
-                f"INSERT INTO {tables.facts} (submission_id, uploaded_at, uploaded_on, status) "
-                "VALUES (%s, %s, %s, %s) ON CONFLICT (submission_id) DO UPDATE "
+                f"INSERT INTO {tables.facts} (submission_id, status, versions) "
+                "VALUES (%s, %s, %s) ON CONFLICT (submission_id) DO UPDATE "
+                f"SET versions = GREATEST({tables.facts}.versions, EXCLUDED.versions)",
+                [data.submission_id, Status.SUBMITTED.value, data.paper_version],
+            )
+        elif isinstance(data, PAPER_UPLOADED):
+            cursor.execute(
+                f"INSERT INTO {tables.facts} (submission_id, uploaded_at, uploaded_on, status, "
+                "versions) VALUES (%s, %s, %s, %s, 1) ON CONFLICT (submission_id) DO UPDATE "
                 "SET uploaded_at = EXCLUDED.uploaded_at, uploaded_on = EXCLUDED.uploaded_on",
                 [data.submission_id, at, at.date(), Status.SUBMITTED.value],
             )
@@ -65,8 +74,9 @@ def analytics_event_apply(*, event: ReceivedEvent, tables: Tables = LIVE) -> Non
             # A later check (a new algorithm version) updates the score; the time to check
             # stays the first report's.
             cursor.execute(
-                f"INSERT INTO {tables.facts} (submission_id, status, score, flagged, checked_at) "
-                "VALUES (%(id)s, %(checked)s, %(score)s, %(flagged)s, %(at)s) "
+                f"INSERT INTO {tables.facts} "
+                "(submission_id, status, score, flagged, checked_at, versions) "
+                "VALUES (%(id)s, %(checked)s, %(score)s, %(flagged)s, %(at)s, 1) "
                 "ON CONFLICT (submission_id) DO UPDATE "
                 "SET score = EXCLUDED.score, flagged = EXCLUDED.flagged, "
                 f"checked_at = LEAST({tables.facts}.checked_at, EXCLUDED.checked_at), "
@@ -81,15 +91,15 @@ def analytics_event_apply(*, event: ReceivedEvent, tables: Tables = LIVE) -> Non
                     "checked": Status.CHECKED.value,
                 },
             )
-        elif isinstance(data, SubmissionDecided):
+        elif isinstance(data, SUBMISSION_DECIDED):
             cursor.execute(
                 f"INSERT INTO {tables.decisions} "
-                "(event_id, submission_id, decision, decided_at, decided_on) "
-                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (event_id) DO NOTHING",
-                [event.id, data.submission_id, data.to_status, at, at.date()],
+                "(event_id, submission_id, decision, from_status, decided_at, decided_on) "
+                "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (event_id) DO NOTHING",
+                [event.id, data.submission_id, data.to_status, data.from_status, at, at.date()],
             )
             cursor.execute(
-                f"INSERT INTO {tables.facts} (submission_id, status) VALUES (%s, %s) "
+                f"INSERT INTO {tables.facts} (submission_id, status, versions) VALUES (%s, %s, 1) "
                 "ON CONFLICT (submission_id) DO UPDATE SET status = EXCLUDED.status",
                 [data.submission_id, data.to_status],
             )

@@ -7,15 +7,7 @@ from django.template.response import TemplateResponse
 from analytics.apis import DateRangeInput
 from analytics.charts import columns, duration, rows
 from analytics.selectors import analytics_summary
-from submissions.models import Status
-
-DECISION_LABELS = {
-    "under_review": "sent to review",
-    "accepted": "accepted",
-    "rejected": "rejected",
-    "revision_requested": "revision requested",
-    "withdrawn": "withdrawn",
-}
+from outbox.workflow import DECISION_LABELS, Status, is_status
 
 
 def dashboard(request: HttpRequest) -> TemplateResponse:
@@ -46,7 +38,7 @@ def dashboard(request: HttpRequest) -> TemplateResponse:
             "statuses",
             "Submissions by status",
             [
-                (Status(status).label if status in Status.values else status, count)
+                (Status(status).label if is_status(status) else status, count)
                 for status, count in summary.by_status.items()
             ],
         ),
@@ -61,6 +53,26 @@ def dashboard(request: HttpRequest) -> TemplateResponse:
             [
                 ("median", summary.time_to_check_p50 or 0),
                 ("95th percentile", summary.time_to_check_p95 or 0),
+            ],
+            shown=duration,
+        ),
+        rows(
+            "revisions",
+            f"Time from revision request to revision ({summary.revision_count} revisions; "
+            f"{summary.versions_mean or 0:.2f} versions per paper)",
+            [
+                ("median", summary.revision_p50 or 0),
+                ("95th percentile", summary.revision_p95 or 0),
+            ],
+            shown=duration,
+        ),
+        rows(
+            "time-to-decision",
+            f"Time from upload to acceptance or rejection ({summary.final_decisions} papers; "
+            f"{summary.desk_reject_share or 0:.0%} desk rejected)",
+            [
+                ("median", summary.time_to_decision_p50 or 0),
+                ("95th percentile", summary.time_to_decision_p95 or 0),
             ],
             shown=duration,
         ),

@@ -111,4 +111,5 @@ def probe_event(title_prefix: str):
         title=title,
         content_hash=digest,
         word_count=3,
+        paper_version=1,
     )

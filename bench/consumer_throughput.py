@@ -63,6 +63,7 @@ def topic_fill(papers: list[tuple[str, int, str]]) -> None:
             title=title,
             content_hash="0" * 64,
             word_count=50,
+            paper_version=1,
         )
         headers = encode_headers(
             event_id=uuid.uuid4(),

@@ -23,6 +23,24 @@ def api_aware_not_found(request: HttpRequest, exception=None):
     return page_not_found(request, exception)
 
 
+class ApiJsonNotFound:
+    """A 404 under /api/ is JSON even when no view matched (a malformed id in a path) and
+    DEBUG is on, where Django answers with its own HTML page instead of ``handler404``."""
+
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code == 404
+            and request.path.startswith("/api/")
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            return api_aware_not_found(request)
+        return response
+
+
 def api_aware_server_error(request: HttpRequest):
     """500: JSON under /api/, the usual page elsewhere; never a traceback."""
     if request.path.startswith("/api/"):

@@ -10,9 +10,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from notifications.models import Kind, Notification
+from notifications.models import AUTHOR_KINDS, Kind, Notification
+from notifications.preferences import preference_get, preference_update
 from notifications.selectors import notifications_of, unread_count
-from notifications.services import notifications_mark_read, preference_get, preference_update
+from notifications.services import notifications_mark_read
 
 
 class NotificationOutput(serializers.ModelSerializer):
@@ -122,18 +123,20 @@ class StrictBooleanField(serializers.BooleanField):
         return data
 
 
-class EmailPreferences(ClosedSerializer):
-    received = StrictBooleanField(help_text=Kind.RECEIVED.label)
-    checked = StrictBooleanField(help_text=Kind.CHECKED.label)
-    decision = StrictBooleanField(help_text=Kind.DECISION.label)
+def _kinds_serializer(name: str, *, partial: bool) -> type[ClosedSerializer]:
+    """A switch per kind: the authors' kinds required for a PUT, the editors' always optional
+    (they are for staff only)."""
+    fields = {
+        kind.value: StrictBooleanField(
+            required=not partial and kind in AUTHOR_KINDS, help_text=kind.label
+        )
+        for kind in Kind
+    }
+    return type(name, (ClosedSerializer,), fields)
 
 
-class EmailPreferencesChange(EmailPreferences):
-    """For PATCH: any of the kinds."""
-
-    received = StrictBooleanField(required=False, help_text=Kind.RECEIVED.label)
-    checked = StrictBooleanField(required=False, help_text=Kind.CHECKED.label)
-    decision = StrictBooleanField(required=False, help_text=Kind.DECISION.label)
+EmailPreferences = _kinds_serializer("EmailPreferences", partial=False)
+EmailPreferencesChange = _kinds_serializer("EmailPreferencesChange", partial=True)
 
 
 class PreferencesIO(ClosedSerializer):
@@ -144,8 +147,10 @@ class PreferencesChangeInput(ClosedSerializer):
     email = EmailPreferencesChange(required=False, help_text="the kinds to change")
 
 
-def preferences_output(preference) -> dict:
-    return {"email": {kind.value: preference.wants_email(kind.value) for kind in Kind}}
+def preferences_output(preference, user) -> dict:
+    """An author sees the authors' kinds; an editor every kind."""
+    kinds = list(Kind) if user.is_staff else AUTHOR_KINDS
+    return {"email": {kind.value: preference.wants_email(kind.value) for kind in kinds}}
 
 
 class PreferencesApi(APIView):
@@ -154,7 +159,7 @@ class PreferencesApi(APIView):
 
     @extend_schema(responses={200: PreferencesIO}, tags=["notifications"])
     def get(self, request: Request) -> Response:
-        return Response(preferences_output(preference_get(user=request.user)))
+        return Response(preferences_output(preference_get(user=request.user), request.user))
 
     @extend_schema(
         request=PreferencesIO,
@@ -179,4 +184,4 @@ class PreferencesApi(APIView):
         data.is_valid(raise_exception=True)
         email = data.validated_data.get("email", {})
         preference = preference_update(user=request.user, email=email)
-        return Response(preferences_output(preference))
+        return Response(preferences_output(preference, request.user))

@@ -8,14 +8,25 @@ from django.utils import timezone
 
 
 class Kind(models.TextChoices):
+    # To authors, about their own papers.
     RECEIVED = "received", "paper received"
     CHECKED = "checked", "plagiarism check done"
     DECISION = "decision", "editorial decision"
+    # To editors (staff), about every paper.
+    NEW_SUBMISSION = "new_submission", "new submission (editors)"
+    FLAGGED = "flagged", "check flagged a paper (editors)"
+    CHECK_FAILED = "check_failed", "check failed (editors)"
+    WITHDRAWN = "withdrawn", "paper withdrawn (editors)"
+    REVISION_RECEIVED = "revision_received", "revision received (editors)"
+
+
+AUTHOR_KINDS = (Kind.RECEIVED, Kind.CHECKED, Kind.DECISION)
+EDITOR_KINDS = tuple(kind for kind in Kind if kind not in AUTHOR_KINDS)
 
 
 class Notification(models.Model):
-    """One message to one author, made from one event (its id is unique: a redelivered
-    event cannot make a second)."""
+    """One message to one person, made from one event (an event and a person are unique
+    together: a redelivered event cannot make a second)."""
 
     class Email(models.TextChoices):
         PENDING = "pending", "to be sent"
@@ -28,7 +39,7 @@ class Notification(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
     )
-    event_id = models.UUIDField(unique=True)
+    event_id = models.UUIDField()
     kind = models.CharField(max_length=20, choices=Kind.choices)
     submission_id = models.UUIDField()
     subject = models.CharField(max_length=300)
@@ -45,6 +56,9 @@ class Notification(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-event_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["event_id", "user"], name="one_notification_per_event")
+        ]
         indexes = [
             models.Index(fields=["user", "-created_at"], name="notification_by_user"),
             models.Index(
@@ -73,6 +87,11 @@ class Preference(models.Model):
     email_received = models.BooleanField(default=True)
     email_checked = models.BooleanField(default=True)
     email_decision = models.BooleanField(default=True)
+    email_new_submission = models.BooleanField(default=True)
+    email_flagged = models.BooleanField(default=True)
+    email_check_failed = models.BooleanField(default=True)
+    email_withdrawn = models.BooleanField(default=True)
+    email_revision_received = models.BooleanField(default=True)
 
     def __str__(self) -> str:
         return f"preferences of {self.user}"

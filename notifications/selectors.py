@@ -15,12 +15,14 @@ EMAIL_KINDS = [kind.value for kind in Kind]
 
 @dataclass(frozen=True)
 class Recipient:
-    """Who hears of a submission's events: its author, with what email needs to know."""
+    """Who hears of an event, with what email needs to know: a submission's author (with
+    its title and their name), or an editor."""
 
     user_id: int
-    title: str  # the submission's, as it is now
+    title: str  # the submission's, as it is now ("" for an editor)
     email: str
     wants_email: dict[str, bool]
+    name: str = ""
 
     def wants(self, kind: str) -> bool:
         return self.wants_email[kind]
@@ -32,6 +34,7 @@ def _recipient_sql() -> str:
     user = get_user_model()._meta
     return (
         f"SELECT s.author_id, s.title, u.{user.get_field('email').column}, "  # noqa: S608
+        f"u.{user.get_field(get_user_model().USERNAME_FIELD).column}, "
         + ", ".join(f"p.email_{kind}" for kind in EMAIL_KINDS)
         + f" FROM {Submission._meta.db_table} s"
         f" JOIN {user.db_table} u ON u.{user.pk.column} = s.author_id"
@@ -49,11 +52,33 @@ def submission_recipient(*, submission_id) -> Recipient | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    user_id, title, email, *wants = row
-    # No preferences saved: every email on.
-    return Recipient(
-        user_id, title, email, {k: w is not False for k, w in zip(EMAIL_KINDS, wants, strict=True)}
+    user_id, title, email, name, *wants = row
+    return Recipient(user_id, title, email, _wants(wants), name)
+
+
+def _wants(row) -> dict[str, bool]:
+    """No preferences saved (NULLs from the outer join): every email on."""
+    return {kind: wanted is not False for kind, wanted in zip(EMAIL_KINDS, row, strict=True)}
+
+
+@cache
+def _editors_sql() -> str:
+    user = get_user_model()._meta
+    return (
+        f"SELECT u.{user.pk.column}, u.{user.get_field('email').column}, "  # noqa: S608
+        + ", ".join(f"p.email_{kind}" for kind in EMAIL_KINDS)
+        + f" FROM {user.db_table} u"
+        f" LEFT JOIN {Preference._meta.db_table} p ON p.user_id = u.{user.pk.column}"
+        " WHERE u.is_staff AND u.is_active ORDER BY 1"
     )
+
+
+def editors() -> list[Recipient]:
+    """Every active editor (staff), with their address and email preferences."""
+    with connection.cursor() as cursor:
+        cursor.execute(_editors_sql())
+        rows = cursor.fetchall()
+    return [Recipient(user_id, "", email, _wants(wants)) for user_id, email, *wants in rows]
 
 
 def notifications_of(*, user, unread_only: bool = False) -> QuerySet[Notification]:

@@ -4,8 +4,8 @@ from datetime import timedelta
 from celery import shared_task
 from django.conf import settings
 
+from notifications.emails import notification_email_attempt_failed, notification_email_send
 from notifications.selectors import emails_never_enqueued
-from notifications.services import notification_email_attempt_failed, notification_email_send
 
 logger = logging.getLogger(__name__)
 

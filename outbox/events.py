@@ -13,6 +13,7 @@ from typing import ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from outbox.topics import Topic
+from outbox.workflow import DECIDED_STATUSES, Status
 
 CLOUDEVENTS_SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
@@ -68,7 +69,9 @@ def event_type_of(ce_type: str) -> str:
     return ce_type.removeprefix(TYPE_PREFIX).rsplit(".v", 1)[0]
 
 
-class PaperUploaded(Event):
+class PaperUploadedV1(Event):
+    """Still read (events published before versions existed); no longer published."""
+
     event_type: ClassVar[str] = "paper_uploaded"
     version: ClassVar[int] = 1
     topic: ClassVar[Topic] = Topic.PAPER_UPLOADED
@@ -78,6 +81,25 @@ class PaperUploaded(Event):
     title: str = Field(min_length=1, max_length=500)
     content_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
     word_count: int = Field(ge=0, le=PG_INT_MAX)
+
+    @property
+    def paper_version(self) -> int:
+        return 1
+
+
+class PaperUploaded(Event):
+    """A paper's first upload (``paper_version`` 1) or a new version of it."""
+
+    event_type: ClassVar[str] = "paper_uploaded"
+    version: ClassVar[int] = 2
+    topic: ClassVar[Topic] = Topic.PAPER_UPLOADED
+    source: ClassVar[str] = "/submissions"
+
+    author_id: int = Field(ge=1, le=PG_BIGINT_MAX)
+    title: str = Field(min_length=1, max_length=500)
+    content_hash: str = Field(pattern=r"^[0-9a-f]{64}$")
+    word_count: int = Field(ge=0, le=PG_INT_MAX)
+    paper_version: int = Field(ge=1, le=PG_INT_MAX)
 
 
 class PlagiarismChecked(Event):
@@ -93,7 +115,21 @@ class PlagiarismChecked(Event):
     duration_ms: int = Field(ge=0, le=PG_BIGINT_MAX)
 
 
-class SubmissionDecided(Event):
+class PlagiarismCheckFailed(Event):
+    """The check gave up on a paper (after its retries, or at its time limit)."""
+
+    event_type: ClassVar[str] = "plagiarism_check_failed"
+    version: ClassVar[int] = 1
+    topic: ClassVar[Topic] = Topic.PLAGIARISM_CHECKED
+    source: ClassVar[str] = "/plagiarism"
+
+    paper_version: int = Field(ge=1, le=PG_INT_MAX)
+    algorithm_version: str = Field(min_length=1, max_length=50)
+
+
+class SubmissionDecidedV1(Event):
+    """Still read (events published before revisions existed); no longer published."""
+
     event_type: ClassVar[str] = "submission_decided"
     version: ClassVar[int] = 1
     topic: ClassVar[Topic] = Topic.SUBMISSION_DECIDED
@@ -106,9 +142,36 @@ class SubmissionDecided(Event):
     decided_at: datetime
 
 
+class SubmissionDecided(Event):
+    """A change of status made by a person: an editor's decision, a withdrawal, or (to
+    ``submitted``) a revision received. ``comment`` is addressed to the author."""
+
+    event_type: ClassVar[str] = "submission_decided"
+    version: ClassVar[int] = 2
+    topic: ClassVar[Topic] = Topic.SUBMISSION_DECIDED
+    source: ClassVar[str] = "/submissions"
+
+    from_status: Literal[tuple(s.value for s in Status)]  # type: ignore[valid-type]
+    to_status: Literal[tuple(s.value for s in DECIDED_STATUSES)]  # type: ignore[valid-type]
+    editor_id: int | None = Field(ge=1, le=PG_BIGINT_MAX)
+    comment: str = Field(default="", max_length=20000)
+    decided_at: datetime
+
+
 EVENT_CLASSES: dict[str, type[Event]] = {
-    cls.ce_type(): cls for cls in (PaperUploaded, PlagiarismChecked, SubmissionDecided)
+    cls.ce_type(): cls
+    for cls in (
+        PaperUploadedV1,
+        PaperUploaded,
+        PlagiarismChecked,
+        PlagiarismCheckFailed,
+        SubmissionDecidedV1,
+        SubmissionDecided,
+    )
 }
+# What each consumer group accepts of a kind of event: every contract version still read.
+PAPER_UPLOADED = (PaperUploadedV1, PaperUploaded)
+SUBMISSION_DECIDED = (SubmissionDecidedV1, SubmissionDecided)
 
 
 def event_class_for(ce_type: str) -> type[Event] | None:

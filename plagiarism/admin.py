@@ -1,9 +1,9 @@
 """The editors' report page: the paper and one source side by side, shared passages
 highlighted and linked to each other."""
 
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest
+from django.http import Http404, HttpRequest, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import escape, format_html
@@ -11,7 +11,9 @@ from django.utils.safestring import SafeString, mark_safe
 
 from plagiarism.models import Report
 from plagiarism.selectors import report_for
-from submissions.selectors import paper_texts
+from plagiarism.services import RecheckNotNeeded, submission_recheck
+from submissions.models import Submission
+from submissions.selectors import paper_texts, paper_version_text
 
 
 def highlighted(text: str, spans: list[tuple[int, int, int]], side: str, other: str) -> SafeString:
@@ -60,8 +62,39 @@ class ReportAdmin(admin.ModelAdmin):
                 self.admin_site.admin_view(self.side_by_side),
                 name="plagiarism_report_for_submission",
             ),
+            path(
+                "submission/<uuid:submission_id>/recheck/",
+                self.admin_site.admin_view(self.recheck),
+                name="plagiarism_recheck",
+            ),
             *super().get_urls(),
         ]
+
+    def recheck(self, request: HttpRequest, submission_id):
+        """The submission page's "Re-run the check": a confirmation page, then the same
+        service as ``POST /api/submissions/{id}/recheck/``."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        back = reverse("admin:submissions_submission_change", args=[submission_id])
+        if request.method == "POST":
+            try:
+                number = submission_recheck(submission_id=submission_id)
+            except RecheckNotNeeded as exc:
+                self.message_user(request, str(exc), messages.WARNING)
+            except Submission.DoesNotExist as exc:
+                raise Http404("no such submission") from exc
+            else:
+                self.message_user(
+                    request, f"The check of version {number} is queued again.", messages.SUCCESS
+                )
+            return HttpResponseRedirect(back)
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "title": "Re-run the similarity check",
+            "back": back,
+        }
+        return TemplateResponse(request, "admin/plagiarism/report/recheck.html", context)
 
     def side_by_side(self, request: HttpRequest, submission_id):
         if not self.has_view_permission(request):
@@ -76,7 +109,10 @@ class ReportAdmin(admin.ModelAdmin):
                 submission_ids=[submission_id, *[s.source_submission_id for s in sources]]
             )
         }
-        paper = papers[str(submission_id)]
+        paper = (
+            paper_version_text(submission_id=submission_id, number=report.paper_version)
+            or papers[str(submission_id)]
+        )
         chosen_id = request.GET.get("source") or (
             str(sources[0].source_submission_id) if sources else None
         )

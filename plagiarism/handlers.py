@@ -3,7 +3,7 @@
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
 from outbox.consumer import ConsumerGroup, RetryLater
-from outbox.events import PaperUploaded
+from outbox.events import PAPER_UPLOADED, PaperUploaded
 from outbox.wire import ReceivedEvent
 from plagiarism.tasks import check_submission
 
@@ -14,9 +14,11 @@ def handle_paper_uploaded(event: ReceivedEvent[PaperUploaded]) -> None:
     # An event about a submission that does not exist costs a task that logs
     # plagiarism.no_such_submission and stops: no lookup here, for every event, to save it.
     try:
-        check_submission.delay(str(event.data.submission_id))
+        check_submission.delay(str(event.data.submission_id), event.data.paper_version)
     except BrokerUnavailable as exc:
         raise RetryLater(f"cannot reach the Celery broker: {exc}") from exc
 
 
-GROUP = ConsumerGroup(name="plagiarism", handlers={PaperUploaded: handle_paper_uploaded})
+GROUP = ConsumerGroup(
+    name="plagiarism", handlers=dict.fromkeys(PAPER_UPLOADED, handle_paper_uploaded)
+)

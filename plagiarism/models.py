@@ -45,6 +45,7 @@ class Report(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     submission_id = models.UUIDField()
+    paper_version = models.PositiveIntegerField(default=1, help_text="the version checked")
     algorithm_version = models.CharField(max_length=50)
     state = models.CharField(max_length=10, choices=State.choices, default=State.DONE)
     error = models.TextField(blank=True)
@@ -60,12 +61,13 @@ class Report(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(
-                fields=["submission_id", "algorithm_version"], name="one_report_per_version"
+                fields=["submission_id", "paper_version", "algorithm_version"],
+                name="one_report_per_paper_version",
             )
         ]
 
     def __str__(self) -> str:
-        return f"report {self.submission_id} ({self.algorithm_version})"
+        return f"report {self.submission_id} v{self.paper_version} ({self.algorithm_version})"
 
 
 class ReportSource(models.Model):

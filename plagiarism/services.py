@@ -9,12 +9,17 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max
 
-from outbox.events import PlagiarismChecked
+from outbox.events import PlagiarismChecked, PlagiarismCheckFailed
 from outbox.services import publish_on_commit
 from plagiarism import engine
 from plagiarism.models import Fingerprint, IndexedPaper, MatchedPassage, Report, ReportSource
-from submissions.selectors import PaperText, paper_texts
-from submissions.services import submission_mark_check_failed, submission_mark_checked
+from submissions.models import Submission
+from submissions.selectors import PaperText, paper_texts, paper_version_text
+from submissions.services import (
+    submission_check_reset,
+    submission_mark_check_failed,
+    submission_mark_checked,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -129,18 +134,23 @@ class CheckOutcome:
     created: bool
 
 
-def submission_check(*, submission_id: str) -> CheckOutcome:
-    """Check a submission against the corpus and, in one transaction: store the report, add
-    the paper to the index, move the submission to ``checked`` and publish
-    ``plagiarism_checked``. Idempotent: a report for this algorithm version ends it."""
+def submission_check(*, submission_id: str, paper_version: int | None = None) -> CheckOutcome:
+    """Check one version of a submission (its current one when None) against the corpus
+    and, in one transaction: store the report, move the submission to ``checked`` and publish
+    ``plagiarism_checked``, and put the version in the index in place of its earlier ones.
+    The paper's own entries in the index (its earlier versions) are never counted against
+    it. A check of a version superseded meanwhile keeps its report, but changes nothing
+    else and publishes nothing. Idempotent: a report for this version and algorithm ends it.
+    """
     version = engine.ALGORITHM_VERSION
-    existing = Report.objects.filter(submission_id=submission_id, algorithm_version=version)
+    paper = paper_version_text(submission_id=submission_id, number=paper_version)
+    if paper is None:
+        raise LookupError(f"no submission {submission_id} (version {paper_version or 'current'})")
+    existing = Report.objects.filter(
+        submission_id=submission_id, paper_version=paper.version, algorithm_version=version
+    )
     if (report := existing.first()) is not None and report.state == Report.State.DONE:
         return CheckOutcome(report, created=False)
-    papers = paper_texts(submission_ids=[submission_id])
-    if not papers:
-        raise LookupError(f"no submission {submission_id}")
-    (paper,) = papers
     config = engine_config()
 
     def compare() -> engine.Report:
@@ -170,6 +180,7 @@ def submission_check(*, submission_id: str) -> CheckOutcome:
         existing.delete()  # a recorded failure gives way to the result
         report = Report.objects.create(
             submission_id=paper.id,
+            paper_version=paper.version,
             algorithm_version=version,
             score=result.score,
             flagged=result.flagged,
@@ -197,23 +208,28 @@ def submission_check(*, submission_id: str) -> CheckOutcome:
                 )
                 for p in match.passages
             )
-        paper_index_add(paper=paper, config=config)
-        submission_mark_checked(
-            submission_id=paper.id, similarity_score=result.score, flagged=result.flagged
+        _, current = submission_mark_checked(
+            submission_id=paper.id,
+            similarity_score=result.score,
+            flagged=result.flagged,
+            paper_version=paper.version,
         )
-        publish_on_commit(
-            PlagiarismChecked(
-                submission_id=paper.id,
-                overall_score=round(result.score, 6),
-                flagged=result.flagged,
-                source_count=len(result.sources),
-                algorithm_version=version,
-                duration_ms=duration_ms,
+        if current:
+            paper_index_add(paper=paper, config=config)
+            publish_on_commit(
+                PlagiarismChecked(
+                    submission_id=paper.id,
+                    overall_score=round(result.score, 6),
+                    flagged=result.flagged,
+                    source_count=len(result.sources),
+                    algorithm_version=version,
+                    duration_ms=duration_ms,
+                )
             )
-        )
     logger.info(
-        "plagiarism.checked submission_id=%s score=%.3f flagged=%s sources=%d ms=%d",
+        "plagiarism.checked submission_id=%s version=%d score=%.3f flagged=%s sources=%d ms=%d",
         paper.id,
+        paper.version,
         result.score,
         result.flagged,
         len(result.sources),
@@ -222,11 +238,23 @@ def submission_check(*, submission_id: str) -> CheckOutcome:
     return CheckOutcome(report, created=True)
 
 
-def submission_check_failed(*, submission_id: str, error: str) -> None:
-    """Record that the check kept failing, so the submission shows it instead of waiting."""
+FAILED_FOR_PEOPLE = "the similarity check could not be done; the editors are told"
+
+
+def submission_check_failed(
+    *, submission_id: str, error: str, paper_version: int | None = None
+) -> None:
+    """Record that the check of a version kept failing, so the submission shows it instead
+    of waiting, and tell the editors (``plagiarism_check_failed``). The error's own text is
+    kept in the report, for editors; the author reads a plain sentence."""
     with transaction.atomic():
+        submission = Submission.objects.filter(pk=submission_id).only("version").first()
+        if submission is None:
+            return
+        number = paper_version or submission.version
         done = Report.objects.filter(
             submission_id=submission_id,
+            paper_version=number,
             algorithm_version=engine.ALGORITHM_VERSION,
             state=Report.State.DONE,
         )
@@ -234,10 +262,56 @@ def submission_check_failed(*, submission_id: str, error: str) -> None:
             return
         Report.objects.update_or_create(
             submission_id=submission_id,
+            paper_version=number,
             algorithm_version=engine.ALGORITHM_VERSION,
             defaults={"state": Report.State.FAILED, "error": error[:2000]},
         )
         submission_mark_check_failed(
-            submission_id=submission_id, reason="the plagiarism check failed; editors are told"
+            submission_id=submission_id, reason=FAILED_FOR_PEOPLE, paper_version=number
         )
-    logger.error("plagiarism.check_failed submission_id=%s error=%s", submission_id, error)
+        if number == submission.version:
+            publish_on_commit(
+                PlagiarismCheckFailed(
+                    submission_id=submission_id,
+                    paper_version=number,
+                    algorithm_version=engine.ALGORITHM_VERSION,
+                )
+            )
+    logger.error(
+        "plagiarism.check_failed submission_id=%s version=%s error=%s",
+        submission_id,
+        number,
+        error,
+    )
+
+
+class RecheckNotNeeded(Exception):
+    """The current version's check is done, with the current algorithm: nothing to re-run."""
+
+
+def submission_recheck(*, submission_id) -> int:
+    """Run the current version's check again, when it failed or was made by an earlier
+    algorithm (staff: the admin's button and ``POST …/recheck/``). Returns the version
+    number; the check itself runs on the check workers, enqueued when this commits."""
+    from plagiarism.tasks import check_submission  # the task calls this module
+
+    with transaction.atomic():
+        submission = Submission.objects.select_for_update().get(pk=submission_id)
+        number = submission.version
+        reports = Report.objects.filter(submission_id=submission_id, paper_version=number)
+        current = reports.filter(algorithm_version=engine.ALGORITHM_VERSION).first()
+        if current is not None and current.state == Report.State.DONE:
+            raise RecheckNotNeeded(
+                f"The check of version {number} is done and up to date; there is nothing to re-run."
+            )
+        if current is None and not submission.plagiarism_error and not reports.exists():
+            raise RecheckNotNeeded(
+                f"The check of version {number} has not finished yet; it runs on its own."
+            )
+        reports.filter(state=Report.State.FAILED).delete()
+        submission_check_reset(submission_id=submission_id)
+        transaction.on_commit(
+            lambda: check_submission.delay(str(submission_id), number), robust=True
+        )
+    logger.info("plagiarism.recheck_requested submission_id=%s version=%d", submission_id, number)
+    return number

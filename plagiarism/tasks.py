@@ -20,16 +20,18 @@ class CheckTask(Task):
         if isinstance(exc, TimeLimitExceeded) and args:
             submission_check_failed(
                 submission_id=args[0],
+                paper_version=args[1] if len(args) > 1 else None,
                 error=f"the check was stopped at its hard time limit of {exc.args[0]:g} s",
             )
 
 
 @shared_task(bind=True, base=CheckTask, name="plagiarism.check_submission", acks_late=True)
-def check_submission(self, submission_id: str) -> dict:
-    """Check one submission (idempotent). Retried with backoff; when it keeps failing, the
-    failure is recorded so the submission shows it instead of waiting forever."""
+def check_submission(self, submission_id: str, paper_version: int | None = None) -> dict:
+    """Check one version of a submission (its current one when None; idempotent). Retried
+    with backoff; when it keeps failing, the failure is recorded so the submission shows it
+    instead of waiting forever."""
     try:
-        outcome = submission_check(submission_id=submission_id)
+        outcome = submission_check(submission_id=submission_id, paper_version=paper_version)
     except LookupError:
         logger.warning("plagiarism.no_such_submission submission_id=%s", submission_id)
         return {"submission_id": submission_id, "checked": False}
@@ -38,6 +40,7 @@ def check_submission(self, submission_id: str) -> dict:
         limit = (self.request.timelimit or (None, None))[1] or self.soft_time_limit
         submission_check_failed(
             submission_id=submission_id,
+            paper_version=paper_version,
             error=f"the check took longer than its limit of {limit:g} s "
             "(PLAGIARISM_TASK_SOFT_SECONDS)",
         )
@@ -45,7 +48,9 @@ def check_submission(self, submission_id: str) -> dict:
     except Exception as exc:
         if self.request.retries >= settings.PLAGIARISM_TASK_MAX_RETRIES:
             submission_check_failed(
-                submission_id=submission_id, error=f"{type(exc).__name__}: {exc}"
+                submission_id=submission_id,
+                paper_version=paper_version,
+                error=f"{type(exc).__name__}: {exc}",
             )
             raise
         raise self.retry(exc=exc, countdown=min(60, 2**self.request.retries)) from exc

@@ -8,4 +8,9 @@ urlpatterns = [
         apis.SubmissionReportApi.as_view(),
         name="submission-report",
     ),
+    path(
+        "submissions/<uuid:submission_id>/recheck/",
+        apis.SubmissionRecheckApi.as_view(),
+        name="submission-recheck",
+    ),
 ]

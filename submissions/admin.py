@@ -15,14 +15,10 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from submissions.models import Status, Submission, Transition
-from submissions.services import (
-    EDITOR,
-    TRANSITIONS,
-    TransitionNotAllowed,
-    submission_start_review,
-    submission_transition,
-)
+from outbox.workflow import Actor, Status
+from submissions.diff import version_diff
+from submissions.models import Note, Submission, Transition, Version
+from submissions.services import TransitionNotAllowed, steps_for, submission_transition
 
 
 class ScoreBandFilter(admin.SimpleListFilter):
@@ -50,7 +46,7 @@ class ScoreBandFilter(admin.SimpleListFilter):
 
 class TransitionInline(admin.TabularInline):
     model = Transition
-    fields = ["created_at", "from_status", "to_status", "actor", "comment"]
+    fields = ["created_at", "from_status", "to_status", "actor", "version", "comment"]
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -60,11 +56,79 @@ class TransitionInline(admin.TabularInline):
         return False
 
 
+class VersionInline(admin.TabularInline):
+    model = Version
+    fields = [
+        "number",
+        "created_at",
+        "word_count",
+        "download",
+        "check_summary",
+        "response",
+        "changes",
+    ]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "versions"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    @admin.display(description="file")
+    def download(self, version: Version) -> str:
+        if not version.file:
+            return "sent as text"
+        url = reverse(
+            "admin:submissions_submission_version_file",
+            args=[version.submission_id, version.number],
+        )
+        return format_html('<a href="{}">{}</a>', url, version.original_filename)
+
+    @admin.display(description="similarity check")
+    def check_summary(self, version: Version) -> str:
+        if version.checked_at is None:
+            return version.plagiarism_error or "not checked yet"
+        flag = ", flagged" if version.plagiarism_flagged else ""
+        return f"{version.similarity_score:.0%}{flag}"
+
+    @admin.display(description="what changed")
+    def changes(self, version: Version) -> str:
+        if version.number == 1:
+            return "–"
+        url = reverse(
+            "admin:submissions_submission_version_diff",
+            args=[version.submission_id, version.number],
+        )
+        return format_html('<a href="{}">changes from version {}</a>', url, version.number - 1)
+
+
+class NoteInline(admin.StackedInline):
+    """Internal notes: editors only (the admin is staff only); never shown to authors."""
+
+    model = Note
+    fields = ["text", "author", "created_at"]
+    readonly_fields = ["author", "created_at"]
+    extra = 1
+    can_delete = False
+    verbose_name_plural = "internal notes (editors only)"
+
+    def has_change_permission(self, request, obj=None):
+        return False  # a note is kept as written; add another to correct it
+
+
 class DecisionForm(forms.Form):
     comment = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 5, "cols": 80}),
         required=False,
+        max_length=20000,
         help_text="Shown to the author with the decision.",
+    )
+    note = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        required=False,
+        max_length=20000,
+        help_text="For editors only: kept with the submission, never shown to the author.",
     )
 
 
@@ -77,10 +141,13 @@ class SubmissionAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ["author"]
     list_per_page = 50
-    actions = ["start_review"]
-    inlines = [TransitionInline]
+    actions = ["start_review", "accept_selected", "reject_selected", "request_revision_selected"]
+    inlines = [VersionInline, TransitionInline, NoteInline]
     fieldsets = [
-        (None, {"fields": ["title", "author", "status", "created_at", "updated_at"]}),
+        (
+            None,
+            {"fields": ["title", "author", "status", "version", "created_at", "updated_at"]},
+        ),
         ("Plagiarism", {"fields": ["plagiarism_summary"]}),
         (
             "Paper",
@@ -140,19 +207,68 @@ class SubmissionAdmin(admin.ModelAdmin):
         url = reverse("admin:submissions_submission_file", args=[submission.pk])
         return format_html('<a href="{}">{}</a>', url, submission.original_filename)
 
+    def save_formset(self, request, form, formset, change):
+        """Notes are the one thing editors add here; each is signed by its writer."""
+        if formset.model is Note:
+            for note in formset.save(commit=False):
+                note.author = request.user
+                note.save()
+            return
+        super().save_formset(request, form, formset, change)
+
     @admin.action(description="Move selected submissions to under review")
-    def start_review(self, request: HttpRequest, queryset: QuerySet[Submission]) -> None:
+    def start_review(self, request: HttpRequest, queryset: QuerySet[Submission]):
+        return self._bulk(request, queryset, Status.UNDER_REVIEW, "start_review")
+
+    @admin.action(description="Accept selected submissions (one comment for all)")
+    def accept_selected(self, request: HttpRequest, queryset: QuerySet[Submission]):
+        return self._bulk(request, queryset, Status.ACCEPTED, "accept_selected")
+
+    @admin.action(description="Reject selected submissions (one comment for all)")
+    def reject_selected(self, request: HttpRequest, queryset: QuerySet[Submission]):
+        return self._bulk(request, queryset, Status.REJECTED, "reject_selected")
+
+    @admin.action(description="Request a revision of selected submissions (one comment for all)")
+    def request_revision_selected(self, request: HttpRequest, queryset: QuerySet[Submission]):
+        return self._bulk(request, queryset, Status.REVISION_REQUESTED, "request_revision_selected")
+
+    def _bulk(self, request: HttpRequest, queryset: QuerySet[Submission], to_status, action):
+        """One step for many papers, with one comment: first a page that asks for it, then
+        the step for each paper through the same service as the buttons (each refusal said)."""
+        asks = to_status != Status.UNDER_REVIEW  # starting a review needs no words
+        form = DecisionForm(request.POST if "apply" in request.POST or not asks else None)
+        if not form.is_valid():
+            context = {
+                **self.admin_site.each_context(request),
+                "opts": self.model._meta,
+                "title": f"{Status(to_status).done.capitalize()}: {queryset.count()} papers",
+                "submissions": queryset,
+                "form": form,
+                "action": action,
+                "to_status": to_status,
+                "selected": request.POST.getlist(admin.helpers.ACTION_CHECKBOX_NAME),
+            }
+            return TemplateResponse(
+                request, "admin/submissions/submission/bulk_transition.html", context
+            )
         moved, refused = 0, []
         for submission in queryset:
             try:
-                submission_start_review(submission=submission, editor=request.user)
+                submission_transition(
+                    submission=submission,
+                    to_status=to_status,
+                    actor=request.user,
+                    comment=form.cleaned_data["comment"],
+                    note=form.cleaned_data["note"],
+                )
                 moved += 1
             except TransitionNotAllowed as exc:
                 refused.append(f"“{submission.title}”: {exc}")
         if moved:
-            self.message_user(request, f"{moved} moved to under review.", messages.SUCCESS)
+            self.message_user(request, f"{moved} {Status(to_status).done}.", messages.SUCCESS)
         for reason in refused:
             self.message_user(request, reason, messages.WARNING)
+        return None
 
     # -- the decision pages and the file ----------------------------------------------------
     def get_urls(self):
@@ -163,6 +279,16 @@ class SubmissionAdmin(admin.ModelAdmin):
                 name="submissions_submission_file",
             ),
             path(
+                "<uuid:object_id>/versions/<int:number>/file/",
+                self.admin_site.admin_view(self.version_file_view),
+                name="submissions_submission_version_file",
+            ),
+            path(
+                "<uuid:object_id>/versions/<int:number>/diff/",
+                self.admin_site.admin_view(self.version_diff_view),
+                name="submissions_submission_version_diff",
+            ),
+            path(
                 "<uuid:object_id>/transition/<str:to_status>/",
                 self.admin_site.admin_view(self.transition_view),
                 name="submissions_submission_transition",
@@ -170,24 +296,19 @@ class SubmissionAdmin(admin.ModelAdmin):
             *super().get_urls(),
         ]
 
-    ACTION_LABELS = {
-        Status.UNDER_REVIEW: "Start review",
-        Status.ACCEPTED: "Accept",
-        Status.REJECTED: "Reject",
-        Status.REVISION_REQUESTED: "Request revision",
-    }
-
-    def editor_transitions(self, submission: Submission) -> list[tuple[str, str]]:
-        """The steps an editor can take from here, with the button's words."""
+    def editor_transitions(self, submission: Submission, editor) -> list[tuple[str, str]]:
+        """The steps an editor can take from here (the workflow's table), with their words."""
         return [
-            (to_status, self.ACTION_LABELS[to_status])
-            for to_status, who in TRANSITIONS[submission.status].items()
-            if who == EDITOR
+            (step.to.value, step.action)
+            for step in steps_for(submission, editor)
+            if step.by == Actor.EDITOR
         ]
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         submission = self.get_object(request, object_id)
-        extra = {"transitions": self.editor_transitions(submission) if submission else []}
+        extra = {
+            "transitions": self.editor_transitions(submission, request.user) if submission else []
+        }
         return super().change_view(request, object_id, form_url, extra | (extra_context or {}))
 
     def file_view(self, request: HttpRequest, object_id) -> FileResponse:
@@ -200,11 +321,44 @@ class SubmissionAdmin(admin.ModelAdmin):
             submission.file.open("rb"), as_attachment=True, filename=submission.original_filename
         )
 
+    def version_file_view(self, request: HttpRequest, object_id, number: int) -> FileResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        version = get_object_or_404(Version, submission_id=object_id, number=number)
+        if not version.file:
+            raise Http404("this version has no file")
+        return FileResponse(
+            version.file.open("rb"), as_attachment=True, filename=version.original_filename
+        )
+
+    def version_diff_view(self, request: HttpRequest, object_id, number: int):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        submission = get_object_or_404(Submission, pk=object_id)
+        versions = {
+            v.number: v
+            for v in Version.objects.filter(submission=submission, number__in=[number - 1, number])
+        }
+        if number not in versions or number - 1 not in versions:
+            raise Http404("no such version, or nothing before it")
+        context = {
+            **self.admin_site.each_context(request),
+            "opts": self.model._meta,
+            "submission": submission,
+            "number": number,
+            "response": versions[number].response,
+            "changes": version_diff(versions[number - 1].text, versions[number].text),
+            "change_url": reverse("admin:submissions_submission_change", args=[submission.pk]),
+            "title": f"Changes in version {number}: {submission.title}",
+        }
+        return TemplateResponse(request, "admin/submissions/submission/diff.html", context)
+
     def transition_view(self, request: HttpRequest, object_id, to_status: str):
         if not self.has_change_permission(request):
             raise PermissionDenied
         submission = get_object_or_404(Submission, pk=object_id)
-        if to_status not in dict(self.editor_transitions(submission)):
+        steps = dict(self.editor_transitions(submission, request.user))
+        if to_status not in steps:
             raise Http404("not a step an editor can take from here")
         change_url = reverse("admin:submissions_submission_change", args=[submission.pk])
         form = DecisionForm(request.POST or None)
@@ -215,13 +369,14 @@ class SubmissionAdmin(admin.ModelAdmin):
                     to_status=to_status,
                     actor=request.user,
                     comment=form.cleaned_data["comment"],
+                    note=form.cleaned_data["note"],
                 )
             except TransitionNotAllowed as exc:
                 self.message_user(request, str(exc), messages.ERROR)
             else:
                 self.message_user(
                     request,
-                    f"“{submission.title}” is now {Status(to_status).label}.",
+                    f"“{submission.title}” is now “{Status(to_status).label}”.",
                     messages.SUCCESS,
                 )
             return HttpResponseRedirect(change_url)
@@ -230,8 +385,8 @@ class SubmissionAdmin(admin.ModelAdmin):
             "opts": self.model._meta,
             "submission": submission,
             "form": form,
-            "to_status": self.ACTION_LABELS[to_status],
+            "to_status": steps[to_status],
             "change_url": change_url,
-            "title": f"{self.ACTION_LABELS[to_status]}: {submission.title}",
+            "title": f"{steps[to_status]}: {submission.title}",
         }
         return TemplateResponse(request, "admin/submissions/submission/transition.html", context)

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.auth import authenticate, user_logged_in
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, Http404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import APIException, ValidationError
@@ -17,23 +17,42 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
+from submissions.diff import version_diff
 from submissions.extraction import ExtractionError
-from submissions.selectors import submission_get_for, submissions_visible_to
+from submissions.models import Version
+from submissions.selectors import (
+    notes_of,
+    submission_get_for,
+    submissions_filtered,
+    submissions_visible_to,
+)
 from submissions.serializers import (
+    DiffOutput,
+    NoteInput,
+    NoteOutput,
     RegisterInput,
-    SubmissionCreateInput,
     SubmissionDetailOutput,
+    SubmissionFileInput,
     SubmissionListFilterInput,
     SubmissionOutput,
+    SubmissionTextInput,
     TokenInput,
     TokenOutput,
+    TransitionInput,
     UserOutput,
+    VersionFileInput,
+    VersionOutput,
+    VersionTextInput,
+    WithdrawInput,
 )
 from submissions.services import (
     QuotaExceeded,
     TransitionNotAllowed,
     UploadedFile,
+    note_add,
     submission_create,
+    submission_transition,
+    submission_version_add,
     submission_withdraw,
     user_register,
 )
@@ -124,6 +143,43 @@ class TokenObtainApi(APIView):
         return Response(TokenOutput({"token": token.key}).data)
 
 
+def upload_input(request: Request, file_input, text_input):
+    """The fields of an upload: multipart carries a file, JSON the text. Refused before the
+    body is read when it is larger than any upload may be."""
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0  # Django reads no body either; the fields will be missing
+    if length > settings.SUBMISSION_MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD:
+        raise PayloadTooLarge({"file": [f"the upload is larger than {max_upload_megabytes()}"]})
+    multipart = (request.content_type or "").startswith("multipart/form-data")
+    data = (file_input if multipart else text_input)(data=request.data)
+    data.is_valid(raise_exception=True)
+    fields = dict(data.validated_data)
+    if "file" in fields:
+        file = fields.pop("file")
+        if file.size > settings.SUBMISSION_MAX_UPLOAD_BYTES:
+            raise PayloadTooLarge({"file": [f"the file is larger than {max_upload_megabytes()}"]})
+        fields["upload"] = UploadedFile(name=file.name, data=file.read())
+    return fields
+
+
+def upload_refusal(exc: Exception, fields: dict) -> APIException:
+    """The API's answer to an upload the services refused (a quota, or the file itself)."""
+    if isinstance(exc, QuotaExceeded):
+        if exc.quota == "bytes":
+            return PayloadTooLarge({"detail": str(exc), "quota": exc.quota})
+        return QuotaReached({"detail": str(exc), "quota": exc.quota})
+    field = "file" if "upload" in fields else "text"
+    refusal = {
+        "type": UnsupportedFile,
+        "too_large": PayloadTooLarge,
+        "too_costly": TooCostly,
+        "busy": Busy,
+    }.get(exc.kind, ValidationError)
+    return refusal({field: [str(exc)]})
+
+
 class SubmissionListCreateApi(GenericAPIView):
     parser_classes = [MultiPartParser, JSONParser]
     throttle_classes = [UploadRateThrottle]
@@ -134,21 +190,22 @@ class SubmissionListCreateApi(GenericAPIView):
         parameters=[SubmissionListFilterInput],
         responses={200: SubmissionOutput(many=True)},
         tags=["submissions"],
+        description="Your papers, newest first; editors see every paper.",
     )
     def get(self, request: Request) -> Response:
         filters = SubmissionListFilterInput(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        submissions = submissions_visible_to(user=request.user)
-        if "status" in filters.validated_data:
-            submissions = submissions.filter(status=filters.validated_data["status"])
+        submissions = submissions_filtered(
+            submissions_visible_to(user=request.user), **filters.validated_data
+        )
         page = self.paginate_queryset(submissions)
         output = SubmissionOutput(page, many=True, context={"request": request})
         return self.get_paginated_response(output.data)
 
     @extend_schema(
         request={
-            "multipart/form-data": SubmissionCreateInput,
-            "application/json": SubmissionCreateInput,
+            "multipart/form-data": SubmissionFileInput,
+            "application/json": SubmissionTextInput,
         },
         responses={201: SubmissionOutput},
         tags=["submissions"],
@@ -158,45 +215,11 @@ class SubmissionListCreateApi(GenericAPIView):
         ),
     )
     def post(self, request: Request) -> Response:
+        fields = upload_input(request, SubmissionFileInput, SubmissionTextInput)
         try:
-            length = int(request.META.get("CONTENT_LENGTH") or 0)
-        except ValueError:
-            length = 0  # Django reads no body either; the fields will be missing
-        if length > settings.SUBMISSION_MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD:
-            # Refused before the body is read at all.
-            raise PayloadTooLarge({"file": [f"the upload is larger than {max_upload_megabytes()}"]})
-        data = SubmissionCreateInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        fields = data.validated_data
-        upload = None
-        if "file" in fields:
-            file = fields["file"]
-            if file.size > settings.SUBMISSION_MAX_UPLOAD_BYTES:
-                raise PayloadTooLarge(
-                    {"file": [f"the file is larger than {max_upload_megabytes()}"]}
-                )
-            upload = UploadedFile(name=file.name, data=file.read())
-        try:
-            submission = submission_create(
-                author=request.user,
-                title=fields["title"],
-                abstract=fields.get("abstract", ""),
-                upload=upload,
-                text=fields.get("text"),
-            )
-        except QuotaExceeded as exc:
-            if exc.quota == "bytes":
-                raise PayloadTooLarge({"detail": str(exc), "quota": exc.quota}) from exc
-            raise QuotaReached({"detail": str(exc), "quota": exc.quota}) from exc
-        except ExtractionError as exc:
-            field = "file" if upload is not None else "text"
-            refusal = {
-                "type": UnsupportedFile,
-                "too_large": PayloadTooLarge,
-                "too_costly": TooCostly,
-                "busy": Busy,
-            }.get(exc.kind, ValidationError)
-            raise refusal({field: [str(exc)]}) from exc
+            submission = submission_create(author=request.user, **fields)
+        except (QuotaExceeded, ExtractionError) as exc:
+            raise upload_refusal(exc, fields) from exc
         output = SubmissionOutput(submission, context={"request": request})
         return Response(output.data, status=status.HTTP_201_CREATED)
 
@@ -208,42 +231,215 @@ def visible_submission(request: Request, submission_id):
     return submission
 
 
+def detail(request: Request, submission_id) -> Response:
+    submission = visible_submission(request, submission_id)
+    return Response(SubmissionDetailOutput(submission, context={"request": request}).data)
+
+
 class SubmissionDetailApi(APIView):
     @extend_schema(responses={200: SubmissionDetailOutput}, tags=["submissions"])
     def get(self, request: Request, submission_id) -> Response:
-        submission = visible_submission(request, submission_id)
-        return Response(SubmissionDetailOutput(submission, context={"request": request}).data)
+        return detail(request, submission_id)
+
+
+def file_response(stored, filename: str) -> FileResponse:
+    return FileResponse(
+        stored.open("rb"),
+        as_attachment=True,
+        filename=filename or stored.name.rsplit("/", 1)[-1],
+    )
 
 
 class SubmissionFileApi(APIView):
     @extend_schema(
         responses={(200, "application/octet-stream"): bytes},
         tags=["submissions"],
-        description="The original file, unchanged (owner or staff).",
+        description="The current version's original file, unchanged (owner or staff).",
     )
     def get(self, request: Request, submission_id) -> FileResponse:
         submission = visible_submission(request, submission_id)
         if not submission.file:
-            raise Http404("this submission was sent as text, without a file")
-        return FileResponse(
-            submission.file.open("rb"),
-            as_attachment=True,
-            filename=submission.original_filename or submission.file.name.rsplit("/", 1)[-1],
-        )
+            raise Http404("this version was sent as text, without a file")
+        return file_response(submission.file, submission.original_filename)
 
 
 class SubmissionWithdrawApi(APIView):
+    parser_classes = [JSONParser]
+
     @extend_schema(
-        request=None,
+        request=WithdrawInput,
         responses={200: SubmissionDetailOutput},
         tags=["submissions"],
-        parameters=[OpenApiParameter("submission_id", str, OpenApiParameter.PATH)],
+        description="Withdraw your paper, with an optional reason for the editors.",
     )
     def post(self, request: Request, submission_id) -> Response:
         submission = visible_submission(request, submission_id)
+        data = WithdrawInput(data=request.data)
+        data.is_valid(raise_exception=True)
         try:
-            submission_withdraw(submission=submission, author=request.user)
+            submission_withdraw(
+                submission=submission,
+                author=request.user,
+                reason=data.validated_data.get("reason", ""),
+            )
         except TransitionNotAllowed as exc:
-            raise Conflict({"status": [str(exc)]}) from exc
+            raise Conflict({"detail": str(exc)}) from exc
+        return detail(request, submission_id)
+
+
+def editors_submission(request: Request, submission_id):
+    """For staff only: anyone else gets the same 404 as for a paper that does not exist."""
+    if not request.user.is_staff:
+        raise Http404("no such submission")
+    return visible_submission(request, submission_id)
+
+
+class SubmissionTransitionApi(APIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        request=TransitionInput,
+        responses={200: SubmissionDetailOutput},
+        tags=["editors"],
+        description=(
+            "Editors: take a step of the workflow (start review, accept, reject, desk reject, "
+            "request revision), with a comment to the author and a note for editors only. "
+            "409 names the steps the paper's status allows."
+        ),
+    )
+    def post(self, request: Request, submission_id) -> Response:
+        submission = editors_submission(request, submission_id)
+        data = TransitionInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = data.validated_data
+        try:
+            submission_transition(
+                submission=submission,
+                to_status=fields["to"],
+                actor=request.user,
+                comment=fields.get("comment", ""),
+                note=fields.get("note", ""),
+            )
+        except TransitionNotAllowed as exc:
+            raise Conflict({"detail": str(exc)}) from exc
+        return detail(request, submission_id)
+
+
+class SubmissionNotesApi(GenericAPIView):
+    parser_classes = [JSONParser]
+    pagination_class = PageNumberPagination
+    serializer_class = NoteOutput
+
+    @extend_schema(
+        responses={200: NoteOutput(many=True)},
+        tags=["editors"],
+        description="Editors: the paper's internal notes, oldest first. Never shown to authors.",
+    )
+    def get(self, request: Request, submission_id) -> Response:
+        submission = editors_submission(request, submission_id)
+        page = self.paginate_queryset(notes_of(submission=submission))
+        return self.get_paginated_response(NoteOutput(page, many=True).data)
+
+    @extend_schema(
+        request=NoteInput,
+        responses={201: NoteOutput},
+        tags=["editors"],
+        description="Editors: add an internal note.",
+    )
+    def post(self, request: Request, submission_id) -> Response:
+        submission = editors_submission(request, submission_id)
+        data = NoteInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        note = note_add(submission=submission, editor=request.user, **data.validated_data)
+        return Response(NoteOutput(note).data, status=status.HTTP_201_CREATED)
+
+
+class VersionListCreateApi(GenericAPIView):
+    parser_classes = [MultiPartParser, JSONParser]
+    throttle_classes = [UploadRateThrottle]
+    serializer_class = VersionOutput
+
+    @extend_schema(
+        responses={200: VersionOutput(many=True)},
+        tags=["submissions"],
+        description="Every version of the paper, oldest first, each with its own check.",
+    )
+    def get(self, request: Request, submission_id) -> Response:
         submission = visible_submission(request, submission_id)
-        return Response(SubmissionDetailOutput(submission, context={"request": request}).data)
+        versions = Version.objects.filter(submission=submission).defer("text")
+        return Response(VersionOutput(versions, many=True, context={"request": request}).data)
+
+    @extend_schema(
+        request={"multipart/form-data": VersionFileInput, "application/json": VersionTextInput},
+        responses={201: VersionOutput},
+        tags=["submissions"],
+        description=(
+            "Send a new version of your paper (multipart `file`, or JSON `text`) with an "
+            "optional `response` to the editors, while its status is `submitted`, `checked` or "
+            "`revision_requested` (409 otherwise). It gets its own similarity check, in which "
+            "the paper's earlier versions are not counted."
+        ),
+    )
+    def post(self, request: Request, submission_id) -> Response:
+        submission = visible_submission(request, submission_id)
+        if submission.author_id != request.user.pk:
+            raise Conflict({"detail": "only the paper's author can send a new version"})
+        fields = upload_input(request, VersionFileInput, VersionTextInput)
+        try:
+            version = submission_version_add(submission=submission, author=request.user, **fields)
+        except TransitionNotAllowed as exc:
+            raise Conflict({"detail": str(exc)}) from exc
+        except (QuotaExceeded, ExtractionError) as exc:
+            raise upload_refusal(exc, fields) from exc
+        output = VersionOutput(version, context={"request": request})
+        return Response(output.data, status=status.HTTP_201_CREATED)
+
+
+def visible_version(request: Request, submission_id, number: int) -> Version:
+    submission = visible_submission(request, submission_id)
+    version = Version.objects.filter(submission=submission, number=number).first()
+    if version is None:
+        raise Http404(f"this paper has no version {number}")
+    return version
+
+
+class VersionDetailApi(APIView):
+    @extend_schema(responses={200: VersionOutput}, tags=["submissions"])
+    def get(self, request: Request, submission_id, number: int) -> Response:
+        version = visible_version(request, submission_id, number)
+        return Response(VersionOutput(version, context={"request": request}).data)
+
+
+class VersionFileApi(APIView):
+    @extend_schema(
+        responses={(200, "application/octet-stream"): bytes},
+        tags=["submissions"],
+        description="The version's original file, unchanged.",
+    )
+    def get(self, request: Request, submission_id, number: int) -> FileResponse:
+        version = visible_version(request, submission_id, number)
+        if not version.file:
+            raise Http404("this version was sent as text, without a file")
+        return file_response(version.file, version.original_filename)
+
+
+class VersionDiffApi(APIView):
+    @extend_schema(
+        responses={200: DiffOutput},
+        tags=["submissions"],
+        description=(
+            "What changed from version n-1 to version n: passages added, removed and changed, "
+            "with their character offsets in each version's text."
+        ),
+    )
+    def get(self, request: Request, submission_id, number: int) -> Response:
+        version = visible_version(request, submission_id, number)
+        if number == 1:
+            raise Http404("version 1 is the first: there is nothing before it to compare")
+        previous = Version.objects.get(submission_id=version.submission_id, number=number - 1)
+        output = {
+            "version": number,
+            "previous_version": number - 1,
+            "changes": version_diff(previous.text, version.text),
+        }
+        return Response(DiffOutput(output).data)

@@ -7,15 +7,12 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from outbox.workflow import Status
 
-class Status(models.TextChoices):
-    SUBMITTED = "submitted", "submitted"
-    CHECKED = "checked", "checked"
-    UNDER_REVIEW = "under_review", "under review"
-    ACCEPTED = "accepted", "accepted"
-    REJECTED = "rejected", "rejected"
-    REVISION_REQUESTED = "revision_requested", "revision requested"
-    WITHDRAWN = "withdrawn", "withdrawn"
+__all__ = ["Note", "Status", "Submission", "Transition", "Version"]
+
+
+STATUS_CHOICES = [(status.value, status.label) for status in Status]
 
 
 def stored_file_name(instance: "Submission", filename: str) -> str:
@@ -25,6 +22,15 @@ def stored_file_name(instance: "Submission", filename: str) -> str:
     return f"submissions/{instance.created_at:%Y/%m}/{instance.id}{suffix}"
 
 
+def stored_version_file_name(instance: "Version", filename: str) -> str:
+    """Version 1's file is the submission's own; each later one gets ``<id>-v<n>``."""
+    suffix = PurePath(filename).suffix.lower()
+    return (
+        f"submissions/{instance.created_at:%Y/%m}/"
+        f"{instance.submission_id}-v{instance.number}{suffix}"
+    )
+
+
 class Submission(models.Model):
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     author = models.ForeignKey(
@@ -32,7 +38,10 @@ class Submission(models.Model):
     )
     title = models.CharField(max_length=300)
     abstract = models.TextField(blank=True)
-    status = models.CharField(max_length=20, choices=Status.choices, default=Status.SUBMITTED)
+    status = models.CharField(max_length=20, choices=STATUS_CHOICES, default=Status.SUBMITTED)
+    version = models.PositiveIntegerField(
+        default=1, help_text="the current version's number; the fields below are its own"
+    )
 
     file = models.FileField(upload_to=stored_file_name, blank=True, max_length=200)
     original_filename = models.CharField(max_length=255, blank=True)
@@ -73,8 +82,8 @@ class Transition(models.Model):
     """One change of a submission's status: who, when, why."""
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="history")
-    from_status = models.CharField(max_length=20, choices=Status.choices, blank=True)
-    to_status = models.CharField(max_length=20, choices=Status.choices)
+    from_status = models.CharField(max_length=20, choices=STATUS_CHOICES, blank=True)
+    to_status = models.CharField(max_length=20, choices=STATUS_CHOICES)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
@@ -82,7 +91,10 @@ class Transition(models.Model):
         on_delete=models.SET_NULL,
         help_text="empty when the system made the change",
     )
-    comment = models.TextField(blank=True)
+    comment = models.TextField(blank=True, help_text="addressed to the author")
+    version = models.PositiveIntegerField(
+        null=True, blank=True, help_text="the version this step brought, when it brought one"
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -90,3 +102,58 @@ class Transition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or '-'} → {self.to_status}"
+
+
+class Version(models.Model):
+    """One version of a paper as its author sent it, with its own plagiarism check. The
+    submission's file and text fields repeat its current (highest) version's."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    file = models.FileField(upload_to=stored_version_file_name, blank=True, max_length=200)
+    original_filename = models.CharField(max_length=255, blank=True)
+    file_type = models.CharField(max_length=10, blank=True)
+    file_size = models.PositiveBigIntegerField(null=True, blank=True)
+    text = models.TextField()
+    word_count = models.PositiveIntegerField()
+    content_hash = models.CharField(max_length=64)
+    response = models.TextField(blank=True, help_text="the author's letter to the editors")
+    similarity_score = models.FloatField(null=True, blank=True)
+    plagiarism_flagged = models.BooleanField(null=True, blank=True)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    plagiarism_error = models.CharField(max_length=500, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["submission", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "number"], name="one_version_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.submission_id} v{self.number}"
+
+
+class Note(models.Model):
+    """An editor's internal note on a submission: staff only, never shown to the author."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.TextField()
+    transition = models.ForeignKey(
+        Transition,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="notes",
+        help_text="the step it was written with, if any",
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.text[:60]

@@ -8,7 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 from django.db.models import Prefetch, QuerySet
 
-from submissions.models import Submission, Transition
+from submissions.models import Note, Submission, Transition, Version
 
 HISTORY = Prefetch("history", queryset=Transition.objects.select_related("actor"))
 
@@ -16,6 +16,30 @@ HISTORY = Prefetch("history", queryset=Transition.objects.select_related("actor"
 def submissions_visible_to(*, user: AbstractBaseUser) -> QuerySet[Submission]:
     submissions = Submission.objects.select_related("author").defer("text")
     return submissions if user.is_staff else submissions.filter(author=user)
+
+
+def submissions_filtered(
+    submissions: QuerySet[Submission],
+    *,
+    status: str | None = None,
+    author: str | None = None,
+    flagged: bool | None = None,
+    search: str | None = None,
+) -> QuerySet[Submission]:
+    """The list's filters (an author's own list takes them too)."""
+    if status:
+        submissions = submissions.filter(status=status)
+    if author:
+        submissions = submissions.filter(author__username__iexact=author)
+    if flagged is not None:
+        submissions = submissions.filter(plagiarism_flagged=flagged)
+    if search:
+        submissions = submissions.filter(title__icontains=search)
+    return submissions
+
+
+def notes_of(*, submission: Submission) -> QuerySet[Note]:
+    return Note.objects.filter(submission=submission).select_related("author", "transition")
 
 
 def submission_get_for(*, user: AbstractBaseUser, submission_id) -> Submission | None:
@@ -38,6 +62,7 @@ class PaperText:
     author_id: int
     title: str
     order: datetime  # created_at: the engine credits shared text to the earliest source
+    version: int = 0  # the version whose text this is (0: the current one, not looked up)
 
 
 def paper_texts(*, submission_ids: Iterable) -> list[PaperText]:
@@ -48,6 +73,22 @@ def paper_texts(*, submission_ids: Iterable) -> list[PaperText]:
         PaperText(str(pk), text, author, title, created)
         for pk, text, author, title, created in rows
     ]
+
+
+def paper_version_text(*, submission_id, number: int | None = None) -> PaperText | None:
+    """One version of a paper (its current version when ``number`` is None), or None."""
+    versions = Version.objects.filter(submission_id=submission_id).select_related("submission")
+    version = (
+        versions.filter(number=number).first()
+        if number is not None
+        else versions.order_by("-number").first()
+    )
+    if version is None:
+        return None
+    paper = version.submission
+    return PaperText(
+        str(paper.id), version.text, paper.author_id, paper.title, paper.created_at, version.number
+    )
 
 
 def submission_exists(*, submission_id) -> bool:

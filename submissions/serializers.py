@@ -4,7 +4,9 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from submissions.models import Status, Submission, Transition
+from outbox.workflow import Status
+from submissions.models import STATUS_CHOICES, Note, Submission, Transition, Version
+from submissions.services import steps_for
 
 
 class ClosedSerializer(serializers.Serializer):
@@ -43,34 +45,123 @@ class TokenOutput(serializers.Serializer):
     token = serializers.CharField()
 
 
-class SubmissionCreateInput(ClosedSerializer):
-    title = serializers.CharField(max_length=300, trim_whitespace=True)
-    abstract = serializers.CharField(required=False, allow_blank=True, max_length=5000)
-    file = serializers.FileField(required=False, allow_empty_file=True, max_length=255)
-    text = serializers.CharField(required=False, allow_blank=True)
-
+class _UploadInput(ClosedSerializer):
     def validate(self, attrs):
         attrs = super().validate(attrs)
-        has_file, has_text = "file" in attrs, "text" in attrs
-        if has_file == has_text:
-            raise serializers.ValidationError(
-                {"file": ["send a file (multipart) or the text (JSON), one of the two"]}
-            )
-        if has_text and len(attrs["text"].encode()) > settings.SUBMISSION_MAX_UPLOAD_BYTES:
+        if "text" in attrs and len(attrs["text"].encode()) > settings.SUBMISSION_MAX_UPLOAD_BYTES:
             raise serializers.ValidationError({"text": ["the text is larger than allowed"]})
         return attrs
 
 
+class SubmissionFileInput(_UploadInput):
+    """A paper as a file: ``multipart/form-data``."""
+
+    title = serializers.CharField(max_length=300, trim_whitespace=True)
+    abstract = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    file = serializers.FileField(
+        allow_empty_file=True, max_length=255, help_text="PDF, DOCX, TXT or Markdown"
+    )
+
+
+class SubmissionTextInput(_UploadInput):
+    """A paper as text: ``application/json``."""
+
+    title = serializers.CharField(max_length=300, trim_whitespace=True)
+    abstract = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+    text = serializers.CharField(allow_blank=True)
+
+
+RESPONSE = serializers.CharField(
+    required=False,
+    allow_blank=True,
+    max_length=20000,
+    help_text="your letter to the editors: what changed and why",
+)
+
+
+class VersionFileInput(_UploadInput):
+    """A new version as a file: ``multipart/form-data``."""
+
+    file = serializers.FileField(
+        allow_empty_file=True, max_length=255, help_text="PDF, DOCX, TXT or Markdown"
+    )
+    response = RESPONSE
+
+
+class VersionTextInput(_UploadInput):
+    """A new version as text: ``application/json``."""
+
+    text = serializers.CharField(allow_blank=True)
+    response = RESPONSE
+
+
 class SubmissionListFilterInput(serializers.Serializer):
-    status = serializers.ChoiceField(choices=Status.choices, required=False)
+    status = serializers.ChoiceField(choices=STATUS_CHOICES, required=False)
+    author = serializers.CharField(
+        required=False, max_length=150, help_text="editors: the author's username"
+    )
+    flagged = serializers.BooleanField(
+        required=False, allow_null=True, default=None, help_text="flagged by the check, or not"
+    )
+    search = serializers.CharField(required=False, max_length=200, help_text="words in the title")
+
+
+class TransitionInput(ClosedSerializer):
+    to = serializers.ChoiceField(
+        choices=STATUS_CHOICES, help_text="the status to move the paper to"
+    )
+    comment = serializers.CharField(
+        required=False, allow_blank=True, max_length=20000, help_text="to the author"
+    )
+    note = serializers.CharField(
+        required=False, allow_blank=True, max_length=20000, help_text="for editors only"
+    )
+
+
+class WithdrawInput(ClosedSerializer):
+    reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=5000, help_text="told to the editors"
+    )
+
+
+class NoteInput(ClosedSerializer):
+    text = serializers.CharField(max_length=20000)
+
+
+class NoteOutput(serializers.ModelSerializer):
+    author = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
+    with_step = serializers.CharField(
+        source="transition.to_status", default=None, allow_null=True, read_only=True
+    )
+
+    class Meta:
+        model = Note
+        fields = ["id", "author", "text", "with_step", "created_at"]
+
+
+class StepOutput(serializers.Serializer):
+    to = serializers.CharField(help_text="the status this step leads to")
+    action = serializers.CharField(help_text="the step in words")
 
 
 class TransitionOutput(serializers.ModelSerializer):
     actor = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    to_status_label = serializers.SerializerMethodField()
 
     class Meta:
         model = Transition
-        fields = ["from_status", "to_status", "actor", "comment", "created_at"]
+        fields = [
+            "from_status",
+            "to_status",
+            "to_status_label",
+            "actor",
+            "comment",
+            "version",
+            "created_at",
+        ]
+
+    def get_to_status_label(self, transition: Transition) -> str:
+        return Status(transition.to_status).label
 
 
 class PlagiarismSummaryOutput(serializers.Serializer):
@@ -84,15 +175,23 @@ class PlagiarismSummaryOutput(serializers.Serializer):
     def get_report_url(self, submission: Submission) -> str | None:
         if submission.checked_at is None:
             return None
-        path = reverse("submission-report", kwargs={"submission_id": submission.id})
-        request = self.context.get("request")
-        return request.build_absolute_uri(path) if request else path
+        return absolute(self.context, "submission-report", submission_id=submission.id)
+
+
+def absolute(context: dict, name: str, **kwargs) -> str:
+    path = reverse(name, kwargs=kwargs)
+    request = context.get("request")
+    return request.build_absolute_uri(path) if request else path
 
 
 class SubmissionOutput(serializers.ModelSerializer):
     author = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    status_label = serializers.SerializerMethodField(help_text="the status in plain words")
     file_url = serializers.SerializerMethodField()
-    plagiarism = serializers.SerializerMethodField()
+    versions_url = serializers.SerializerMethodField()
+    plagiarism = serializers.SerializerMethodField(
+        help_text="the check of the current version; null while it runs"
+    )
 
     class Meta:
         model = Submission
@@ -101,11 +200,14 @@ class SubmissionOutput(serializers.ModelSerializer):
             "title",
             "abstract",
             "status",
+            "status_label",
+            "version",
             "author",
             "original_filename",
             "file_type",
             "file_size",
             "file_url",
+            "versions_url",
             "word_count",
             "content_hash",
             "plagiarism",
@@ -113,13 +215,18 @@ class SubmissionOutput(serializers.ModelSerializer):
             "updated_at",
         ]
 
+    def get_status_label(self, submission: Submission) -> str:
+        return Status(submission.status).label
+
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_file_url(self, submission: Submission) -> str | None:
         if not submission.file:
             return None
-        path = reverse("submission-file", kwargs={"submission_id": submission.id})
-        request = self.context.get("request")
-        return request.build_absolute_uri(path) if request else path
+        return absolute(self.context, "submission-file", submission_id=submission.id)
+
+    @extend_schema_field(serializers.URLField())
+    def get_versions_url(self, submission: Submission) -> str:
+        return absolute(self.context, "submission-versions", submission_id=submission.id)
 
     @extend_schema_field(PlagiarismSummaryOutput(allow_null=True))
     def get_plagiarism(self, submission: Submission) -> dict | None:
@@ -130,6 +237,82 @@ class SubmissionOutput(serializers.ModelSerializer):
 
 class SubmissionDetailOutput(SubmissionOutput):
     history = TransitionOutput(many=True, read_only=True)
+    next_steps = serializers.SerializerMethodField(
+        help_text="the steps you may take now (adding a version is POST …/versions/)"
+    )
 
     class Meta(SubmissionOutput.Meta):
-        fields = [*SubmissionOutput.Meta.fields, "history"]
+        fields = [*SubmissionOutput.Meta.fields, "history", "next_steps"]
+
+    @extend_schema_field(StepOutput(many=True))
+    def get_next_steps(self, submission: Submission) -> list[dict]:
+        request = self.context.get("request")
+        user = request.user if request else None
+        return [{"to": s.to.value, "action": s.action} for s in steps_for(submission, user)]
+
+
+class VersionCheckOutput(serializers.Serializer):
+    similarity_score = serializers.FloatField(allow_null=True)
+    flagged = serializers.BooleanField(source="plagiarism_flagged", allow_null=True)
+    checked_at = serializers.DateTimeField(allow_null=True)
+    error = serializers.CharField(source="plagiarism_error")
+
+
+class VersionOutput(serializers.ModelSerializer):
+    file_url = serializers.SerializerMethodField()
+    diff_url = serializers.SerializerMethodField()
+    plagiarism = VersionCheckOutput(source="*", help_text="this version's own check")
+
+    class Meta:
+        model = Version
+        fields = [
+            "number",
+            "created_at",
+            "word_count",
+            "original_filename",
+            "file_type",
+            "file_size",
+            "file_url",
+            "content_hash",
+            "response",
+            "plagiarism",
+            "diff_url",
+        ]
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_file_url(self, version: Version) -> str | None:
+        if not version.file:
+            return None
+        return absolute(
+            self.context,
+            "submission-version-file",
+            submission_id=version.submission_id,
+            number=version.number,
+        )
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_diff_url(self, version: Version) -> str | None:
+        if version.number == 1:
+            return None
+        return absolute(
+            self.context,
+            "submission-version-diff",
+            submission_id=version.submission_id,
+            number=version.number,
+        )
+
+
+class ChangeOutput(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["added", "removed", "changed"])
+    old_start = serializers.IntegerField(allow_null=True)
+    old_end = serializers.IntegerField(allow_null=True)
+    old_text = serializers.CharField(allow_blank=True)
+    new_start = serializers.IntegerField(allow_null=True)
+    new_end = serializers.IntegerField(allow_null=True)
+    new_text = serializers.CharField(allow_blank=True)
+
+
+class DiffOutput(serializers.Serializer):
+    version = serializers.IntegerField()
+    previous_version = serializers.IntegerField()
+    changes = ChangeOutput(many=True)

@@ -1,5 +1,6 @@
 """Writes of the submissions app. Every change of status goes through ``submission_transition``,
-which enforces the workflow and publishes the event in the same transaction."""
+which enforces the workflow (``outbox.workflow.WORKFLOW``, the one table of allowed steps) and
+publishes the event in the same transaction."""
 
 import logging
 from dataclasses import dataclass
@@ -17,33 +18,33 @@ from django.utils import timezone
 
 from outbox.events import PaperUploaded, SubmissionDecided
 from outbox.services import publish_on_commit
+from outbox.workflow import (
+    OPEN_TO_VERSIONS,
+    WORKFLOW,
+    Actor,
+    Condition,
+    Status,
+    Step,
+    is_status,
+    refusal,
+    step_between,
+)
 from submissions.extraction import Extracted, text_facts
-from submissions.models import Status, Submission, Transition
+from submissions.models import Note, Submission, Transition, Version
 from submissions.sandbox import caps_from_settings, extract_bounded
 
 logger = logging.getLogger(__name__)
 
-# Who may move a submission from one status to the next. "system": the plagiarism check.
-EDITOR, AUTHOR, SYSTEM = "editor", "author", "system"
-TRANSITIONS: dict[str, dict[str, str]] = {
-    Status.SUBMITTED: {Status.CHECKED: SYSTEM, Status.WITHDRAWN: AUTHOR},
-    Status.CHECKED: {Status.UNDER_REVIEW: EDITOR, Status.WITHDRAWN: AUTHOR},
-    Status.UNDER_REVIEW: {
-        Status.ACCEPTED: EDITOR,
-        Status.REJECTED: EDITOR,
-        Status.REVISION_REQUESTED: EDITOR,
-        Status.WITHDRAWN: AUTHOR,
-    },
-    Status.REVISION_REQUESTED: {Status.UNDER_REVIEW: EDITOR, Status.WITHDRAWN: AUTHOR},
-    Status.ACCEPTED: {},
-    Status.REJECTED: {},
-    Status.WITHDRAWN: {},
-}
 DECISIONS = (Status.ACCEPTED, Status.REJECTED, Status.REVISION_REQUESTED)
 
 
 class TransitionNotAllowed(Exception):
-    """The workflow does not allow this change, or not to this person."""
+    """The workflow does not allow this change, or not to this person. The message says
+    why, and what can be done instead."""
+
+
+class VersionNotAllowed(TransitionNotAllowed):
+    """The paper's status does not take a new version."""
 
 
 class QuotaExceeded(Exception):
@@ -56,16 +57,18 @@ class QuotaExceeded(Exception):
 
 
 def _quota_check(*, author: AbstractBaseUser, adding_bytes: int) -> None:
-    """Refuse an upload past the author's quotas. Called inside the upload's transaction
-    with the author's row locked, so two uploads at once cannot both slip under."""
+    """Refuse an upload (a paper or a new version) past the author's quotas. Called inside
+    the upload's transaction with the author's row locked, so two uploads at once cannot
+    both slip under."""
     get_user_model().objects.select_for_update().filter(pk=author.pk).first()
-    mine = Submission.objects.filter(author=author)
+    mine = Version.objects.filter(submission__author=author)
     per_day = settings.SUBMISSION_PAPERS_PER_DAY
     if per_day:
         today = mine.filter(created_at__gte=timezone.now() - timedelta(days=1)).count()
         if today >= per_day:
             raise QuotaExceeded(
-                f"you have submitted {today} papers in the last 24 hours, the limit is {per_day}",
+                f"you have submitted {today} papers in the last 24 hours, the limit is {per_day}"
+                " (new versions count too); try again tomorrow",
                 quota="papers_per_day",
             )
     limit = settings.SUBMISSION_QUOTA_BYTES
@@ -78,7 +81,7 @@ def _quota_check(*, author: AbstractBaseUser, adding_bytes: int) -> None:
         if used + adding_bytes > limit:
             raise QuotaExceeded(
                 f"this upload would bring your papers to {_megabytes(used + adding_bytes)}, "
-                f"more than your quota of {_megabytes(limit)}",
+                f"more than your quota of {_megabytes(limit)}; ask the editors for more room",
                 quota="bytes",
             )
 
@@ -145,18 +148,11 @@ def submission_create(
                 submission.file_size = len(upload.data)
                 submission.file.save(upload.name, ContentFile(upload.data), save=False)
             submission.save(force_insert=True)
+            Version.objects.create(submission=submission, number=1, **_paper_fields(submission))
             Transition.objects.create(
-                submission=submission, to_status=Status.SUBMITTED, actor=author
+                submission=submission, to_status=Status.SUBMITTED, actor=author, version=1
             )
-            publish_on_commit(
-                PaperUploaded(
-                    submission_id=submission.id,
-                    author_id=author.pk,
-                    title=submission.title,
-                    content_hash=submission.content_hash,
-                    word_count=submission.word_count,
-                )
-            )
+            publish_on_commit(_uploaded(submission))
     except BaseException:
         if submission.file:
             submission.file.storage.delete(submission.file.name)
@@ -170,55 +166,109 @@ def submission_create(
     return submission
 
 
+PAPER_FIELDS = [
+    "file",
+    "original_filename",
+    "file_type",
+    "file_size",
+    "text",
+    "word_count",
+    "content_hash",
+]
+CHECK_FIELDS = ["similarity_score", "plagiarism_flagged", "checked_at", "plagiarism_error"]
+
+
+def _paper_fields(source: Submission | Version) -> dict:
+    return {name: getattr(source, name) for name in PAPER_FIELDS}
+
+
+def _uploaded(submission: Submission) -> PaperUploaded:
+    return PaperUploaded(
+        submission_id=submission.id,
+        author_id=submission.author_id,
+        title=submission.title,
+        content_hash=submission.content_hash,
+        word_count=submission.word_count,
+        paper_version=submission.version,
+    )
+
+
+def condition_holds(condition: Condition | None, submission: Submission) -> bool:
+    if condition is None:
+        return True
+    if condition == Condition.CHECK_FAILED:
+        return submission.checked_at is None and bool(submission.plagiarism_error)
+    raise ValueError(f"unknown condition {condition!r}")
+
+
+def _may_take(step: Step, submission: Submission, actor: AbstractBaseUser | None) -> bool:
+    if not condition_holds(step.when, submission):
+        return False
+    if step.by == Actor.SYSTEM:
+        return actor is None
+    if actor is None:
+        return False
+    if step.by == Actor.EDITOR:
+        return actor.is_staff
+    return actor.pk == submission.author_id
+
+
+def steps_for(submission: Submission, actor: AbstractBaseUser | None) -> list[Step]:
+    """The steps ``actor`` may take now (None: the system). Adding a version is a step of
+    its own service, so it is not offered here."""
+    return [
+        step
+        for step in WORKFLOW[Status(submission.status)]
+        if _may_take(step, submission, actor) and not step.by_version
+    ]
+
+
+def _step_or_refuse(locked: Submission, to_status: str, actor) -> Step:
+    step = step_between(locked.status, to_status) if is_status(to_status) else None
+    if step is not None and step.by_version:
+        raise TransitionNotAllowed(
+            "A paper goes back to the editors when its author sends a new version "
+            "(POST …/versions/), not by a change of status."
+        )
+    if step is not None and _may_take(step, locked, actor):
+        return step
+    allowed = steps_for(locked, actor)
+    if step is not None and condition_holds(step.when, locked):
+        who = {
+            Actor.EDITOR: "only an editor can do that",
+            Actor.AUTHOR: "only the paper's author can do that",
+            Actor.SYSTEM: "only the plagiarism check does that",
+        }[step.by]
+        raise TransitionNotAllowed(f"{refusal(locked.status, to_status, allowed)} ({who})")
+    if step is not None and step.when == Condition.CHECK_FAILED:
+        raise TransitionNotAllowed(
+            f"{refusal(locked.status, to_status, allowed)} (before its similarity check is "
+            "done, only when the check has failed)"
+        )
+    raise TransitionNotAllowed(refusal(locked.status, to_status, allowed))
+
+
 def submission_transition(
     *,
     submission: Submission,
     to_status: str,
     actor: AbstractBaseUser | None,
     comment: str = "",
+    note: str = "",
 ) -> Submission:
-    """Move ``submission`` to ``to_status`` if the workflow allows it to ``actor``.
+    """Move ``submission`` to ``to_status`` if the workflow allows it to ``actor``
+    (None: the system). ``comment`` is for the author, ``note`` for editors only.
 
     The row is locked for the change, so two editors deciding at once cannot both win.
     Every change except the plagiarism check's publishes ``submission_decided``.
     """
     with transaction.atomic():
         locked = Submission.objects.select_for_update().get(pk=submission.pk)
-        allowed = TRANSITIONS[locked.status].get(to_status)
-        if allowed is None:
-            raise TransitionNotAllowed(
-                f"a submission that is {Status(locked.status).label} cannot become "
-                f"{Status(to_status).label}"
-            )
-        if allowed == EDITOR and not (actor is not None and actor.is_staff):
-            raise TransitionNotAllowed(f"only an editor can make it {Status(to_status).label}")
-        if allowed == AUTHOR and not (actor is not None and actor.pk == locked.author_id):
-            raise TransitionNotAllowed("only its author can withdraw a submission")
-        if allowed == SYSTEM and actor is not None:
-            raise TransitionNotAllowed("only the plagiarism check marks a submission checked")
+        step = _step_or_refuse(locked, to_status, actor)
         from_status = locked.status
-        locked.status = to_status
+        locked.status = step.to
         locked.save(update_fields=["status", "updated_at"])
-        now = timezone.now()
-        Transition.objects.create(
-            submission=locked,
-            from_status=from_status,
-            to_status=to_status,
-            actor=actor,
-            comment=comment,
-            created_at=now,
-        )
-        if to_status != Status.CHECKED:
-            publish_on_commit(
-                SubmissionDecided(
-                    submission_id=locked.id,
-                    from_status=from_status,
-                    to_status=to_status,
-                    editor_id=actor.pk if allowed == EDITOR else None,
-                    comment=comment,
-                    decided_at=now,
-                )
-            )
+        _record(locked, from_status, step, actor, comment=comment, note=note)
     logger.info(
         "submissions.transition submission_id=%s from=%s to=%s actor_id=%s",
         locked.id,
@@ -229,8 +279,51 @@ def submission_transition(
     return locked
 
 
-def submission_withdraw(*, submission: Submission, author: AbstractBaseUser) -> Submission:
-    return submission_transition(submission=submission, to_status=Status.WITHDRAWN, actor=author)
+def _record(
+    locked: Submission,
+    from_status: str,
+    step: Step,
+    actor,
+    *,
+    comment: str = "",
+    note: str = "",
+    version: int | None = None,
+) -> Transition:
+    """The history row, the note and the event of one step (inside its transaction)."""
+    now = timezone.now()
+    transition = Transition.objects.create(
+        submission=locked,
+        from_status=from_status,
+        to_status=step.to,
+        actor=actor,
+        comment=comment,
+        version=version,
+        created_at=now,
+    )
+    if note:
+        Note.objects.create(
+            submission=locked, author=actor, text=note, transition=transition, created_at=now
+        )
+    if step.to != Status.CHECKED and from_status != step.to:
+        publish_on_commit(
+            SubmissionDecided(
+                submission_id=locked.id,
+                from_status=from_status,
+                to_status=step.to,
+                editor_id=actor.pk if step.by == Actor.EDITOR else None,
+                comment=comment,
+                decided_at=now,
+            )
+        )
+    return transition
+
+
+def submission_withdraw(
+    *, submission: Submission, author: AbstractBaseUser, reason: str = ""
+) -> Submission:
+    return submission_transition(
+        submission=submission, to_status=Status.WITHDRAWN, actor=author, comment=reason
+    )
 
 
 def submission_start_review(*, submission: Submission, editor: AbstractBaseUser) -> Submission:
@@ -247,8 +340,96 @@ def submission_decide(
     )
 
 
-def submission_mark_checked(*, submission_id, similarity_score: float, flagged: bool) -> Submission:
-    """Record the plagiarism check's summary and move the submission to ``checked``.
+def note_add(*, submission: Submission, editor: AbstractBaseUser, text: str) -> Note:
+    """An internal note, for editors only."""
+    if not editor.is_staff:
+        raise TransitionNotAllowed("only editors can write notes")
+    return Note.objects.create(submission=submission, author=editor, text=text)
+
+
+def submission_version_add(
+    *,
+    submission: Submission,
+    author: AbstractBaseUser,
+    upload: UploadedFile | None = None,
+    text: str | None = None,
+    response: str = "",
+) -> Version:
+    """Store a new version of a paper and publish ``paper_uploaded`` for it (its own check).
+
+    Allowed to the paper's author while it is received, checked or sent back for a revision;
+    a paper sent back returns to the editors (``submission_decided`` to ``submitted``), a
+    checked one waits for its new check. Same input rules as a first upload, and a refused
+    version leaves nothing behind.
+    """
+    if (upload is None) == (text is None):
+        raise ValueError("give either an uploaded file or text")
+    extracted: Extracted = (
+        extract_bounded(upload.data, upload.name)
+        if upload is not None
+        else text_facts(text or "", "", caps_from_settings())
+    )
+    version: Version | None = None
+    try:
+        with transaction.atomic():
+            locked = Submission.objects.select_for_update().get(pk=submission.pk)
+            if locked.author_id != author.pk:
+                raise TransitionNotAllowed("only the paper's author can send a new version")
+            if locked.status not in OPEN_TO_VERSIONS:
+                raise VersionNotAllowed(
+                    f"A paper whose status is “{Status(locked.status).label}” takes no new "
+                    "version: versions are taken while the paper is received, checked or "
+                    "sent back for a revision."
+                )
+            _quota_check(
+                author=author,
+                adding_bytes=len(upload.data) if upload is not None else len(extracted.text),
+            )
+            version = Version(
+                submission=locked,
+                number=locked.version + 1,
+                text=extracted.text,
+                word_count=extracted.word_count,
+                content_hash=extracted.content_hash,
+                response=response,
+            )
+            if upload is not None:
+                version.original_filename = upload.name[:255]
+                version.file_type = extracted.file_type
+                version.file_size = len(upload.data)
+                version.file.save(upload.name, ContentFile(upload.data), save=False)
+            version.save(force_insert=True)
+            for name, value in _paper_fields(version).items():
+                setattr(locked, name, value)
+            for name in CHECK_FIELDS:  # the new version's check is still to come
+                setattr(locked, name, "" if name == "plagiarism_error" else None)
+            locked.version = version.number
+            from_status = locked.status
+            locked.status = Status.SUBMITTED
+            locked.save()
+            step = step_between(from_status, Status.SUBMITTED)
+            assert step is not None, "OPEN_TO_VERSIONS and WORKFLOW disagree"
+            _record(locked, from_status, step, author, version=version.number)
+            publish_on_commit(_uploaded(locked))
+    except BaseException:
+        if version is not None and version.file:
+            version.file.storage.delete(version.file.name)
+        raise
+    logger.info(
+        "submissions.version_added submission_id=%s version=%d words=%d",
+        locked.id,
+        version.number,
+        version.word_count,
+    )
+    return version
+
+
+def submission_mark_checked(
+    *, submission_id, similarity_score: float, flagged: bool, paper_version: int | None = None
+) -> tuple[Submission, bool]:
+    """Record the plagiarism check's summary of one version (the current one when None) and,
+    for the current version, move the submission to ``checked``. Returns the submission and
+    whether the version checked is still its current one.
 
     Called by the plagiarism app inside its own transaction (which publishes
     ``plagiarism_checked``). A submission withdrawn meanwhile keeps its status but still
@@ -256,25 +437,50 @@ def submission_mark_checked(*, submission_id, similarity_score: float, flagged: 
     """
     with transaction.atomic():
         locked = Submission.objects.select_for_update().get(pk=submission_id)
-        locked.similarity_score = similarity_score
-        locked.plagiarism_flagged = flagged
-        locked.plagiarism_error = ""
-        locked.checked_at = timezone.now()
-        locked.save(
-            update_fields=[
-                "similarity_score",
-                "plagiarism_flagged",
-                "plagiarism_error",
-                "checked_at",
-            ]
+        number = paper_version or locked.version
+        summary = {
+            "similarity_score": similarity_score,
+            "plagiarism_flagged": flagged,
+            "plagiarism_error": "",
+            "checked_at": timezone.now(),
+        }
+        Version.objects.filter(submission=locked, number=number).update(**summary)
+        current = number == locked.version
+        if current:
+            for name, value in summary.items():
+                setattr(locked, name, value)
+            locked.save(update_fields=list(summary))
+            if locked.status == Status.SUBMITTED:
+                locked = submission_transition(
+                    submission=locked, to_status=Status.CHECKED, actor=None
+                )
+    return locked, current
+
+
+def submission_mark_check_failed(*, submission_id, reason: str, paper_version: int | None = None):
+    """The plagiarism check gave up: say so on the version (and on the submission, if it is
+    its current version) rather than wait forever."""
+    with transaction.atomic():
+        locked = Submission.objects.select_for_update().filter(pk=submission_id).first()
+        if locked is None:
+            return
+        number = paper_version or locked.version
+        Version.objects.filter(submission=locked, number=number, checked_at__isnull=True).update(
+            plagiarism_error=reason[:500]
         )
-        if locked.status == Status.SUBMITTED:
-            locked = submission_transition(submission=locked, to_status=Status.CHECKED, actor=None)
+        if number == locked.version and locked.checked_at is None:
+            locked.plagiarism_error = reason[:500]
+            locked.save(update_fields=["plagiarism_error", "updated_at"])
+
+
+def submission_check_reset(*, submission_id) -> Submission:
+    """Clear the current version's failed check, so that it can run again (a recheck)."""
+    with transaction.atomic():
+        locked = Submission.objects.select_for_update().get(pk=submission_id)
+        Version.objects.filter(submission=locked, number=locked.version).update(
+            plagiarism_error="", checked_at=None, similarity_score=None, plagiarism_flagged=None
+        )
+        for name in CHECK_FIELDS:
+            setattr(locked, name, "" if name == "plagiarism_error" else None)
+        locked.save(update_fields=[*CHECK_FIELDS, "updated_at"])
     return locked
-
-
-def submission_mark_check_failed(*, submission_id, reason: str) -> None:
-    """The plagiarism check gave up: say so on the submission rather than wait forever."""
-    Submission.objects.filter(pk=submission_id, checked_at__isnull=True).update(
-        plagiarism_error=reason[:500]
-    )

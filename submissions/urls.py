@@ -21,4 +21,34 @@ urlpatterns = [
         apis.SubmissionWithdrawApi.as_view(),
         name="submission-withdraw",
     ),
+    path(
+        "submissions/<uuid:submission_id>/transition/",
+        apis.SubmissionTransitionApi.as_view(),
+        name="submission-transition",
+    ),
+    path(
+        "submissions/<uuid:submission_id>/notes/",
+        apis.SubmissionNotesApi.as_view(),
+        name="submission-notes",
+    ),
+    path(
+        "submissions/<uuid:submission_id>/versions/",
+        apis.VersionListCreateApi.as_view(),
+        name="submission-versions",
+    ),
+    path(
+        "submissions/<uuid:submission_id>/versions/<int:number>/",
+        apis.VersionDetailApi.as_view(),
+        name="submission-version",
+    ),
+    path(
+        "submissions/<uuid:submission_id>/versions/<int:number>/file/",
+        apis.VersionFileApi.as_view(),
+        name="submission-version-file",
+    ),
+    path(
+        "submissions/<uuid:submission_id>/versions/<int:number>/diff/",
+        apis.VersionDiffApi.as_view(),
+        name="submission-version-diff",
+    ),
 ]

@@ -26,7 +26,7 @@ def paper_history(
     decisions: tuple[str, ...] = (),
 ) -> list[ReceivedEvent]:
     """One submission's events, in the order they happened (its row made, so consumers
-    apply them)."""
+    apply them). A decision "submitted" is a revision received: a new version's upload."""
     submission_id = uuid.uuid4()
     submissions_exist([submission_id])
     events = [at(PaperUploadedFactory(submission_id=submission_id), uploaded)]
@@ -40,9 +40,14 @@ def paper_history(
                 checked,
             )
         )
-    status = "checked"
+    status, version = "checked", 1
     for n, decision in enumerate(decisions, start=1):
         when = checked + timedelta(hours=n)
+        if decision == "submitted":  # a revision: its upload, then its return to the editors
+            version += 1
+            events.append(
+                at(PaperUploadedFactory(submission_id=submission_id, paper_version=version), when)
+            )
         events.append(
             at(
                 SubmissionDecidedFactory(

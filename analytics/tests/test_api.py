@@ -75,10 +75,18 @@ def test_the_dashboard_is_for_staff_only(client):
 def test_the_dashboard_draws_a_bar_per_datum_and_the_admin_index_links_it(client, some_history):
     client.force_login(EditorFactory())
     page = client.get("/admin/analytics/dashboard/").content.decode()
-    for chart in ("per-day", "scores", "statuses", "decisions", "time-to-check"):
+    for chart in (
+        "per-day",
+        "scores",
+        "statuses",
+        "decisions",
+        "time-to-check",
+        "revisions",
+        "time-to-decision",
+    ):
         assert f'data-chart="{chart}"' in page
     assert 'data-label="40%–50%" data-value="1"' in page
-    assert 'data-label="under review" data-value="1"' in page
+    assert 'data-label="Under review" data-value="1"' in page
     assert "/admin/analytics/dashboard/" in client.get("/admin/").content.decode()
 
 

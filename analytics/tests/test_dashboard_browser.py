@@ -77,12 +77,12 @@ def test_the_dashboard_draws_every_chart_from_the_data_in_a_real_browser(live_se
 
             statuses = {b["label"]: b for b in bars(page, "statuses")}
             assert {label: b["value"] for label, b in statuses.items() if b["value"]} == {
-                "checked": 1,
-                "under review": 1,
-                "accepted": 1,
-                "rejected": 1,
+                "Similarity check done": 1,
+                "Under review": 1,
+                "Accepted": 1,
+                "Not accepted": 1,
             }
-            assert statuses["accepted"]["width"] > 0 and statuses["withdrawn"]["width"] == 0
+            assert statuses["Accepted"]["width"] > 0 and statuses["Withdrawn"]["width"] == 0
 
             decisions = {b["label"]: b["value"] for b in bars(page, "decisions")}
             assert decisions["sent to review"] == 3

@@ -104,6 +104,7 @@ def test_the_summary_has_exact_counts_percentiles_histogram_and_time_to_check():
         "rejected": 1,
         "revision_requested": 0,
         "withdrawn": 0,
+        "submitted": 0,
     }
     assert (summary.checked, summary.flagged) == (4, 3)
     assert summary.score_mean == pytest.approx(0.35)
@@ -117,9 +118,52 @@ def test_the_summary_has_exact_counts_percentiles_histogram_and_time_to_check():
     assert summary.events == {
         "paper_uploaded": 5,
         "plagiarism_checked": 4,
+        "plagiarism_check_failed": 0,
         "submission_decided": 5,
     }
     assert sum(DailyEventCount.objects.values_list("count", flat=True)) == 14
+
+
+def test_the_summary_counts_versions_revision_times_desk_rejects_and_time_to_decision():
+    revised = paper_history(
+        uploaded=DAY,
+        score=0.05,
+        check_seconds=60,
+        decisions=("under_review", "revision_requested", "submitted", "under_review", "accepted"),
+    )
+    desk_rejected = paper_history(
+        uploaded=DAY, score=0.5, check_seconds=60, decisions=("rejected",)
+    )
+    waiting = paper_history(uploaded=DAY, score=0.01)
+    for event in revised + desk_rejected + waiting:
+        analytics_event_apply(event=event)
+
+    summary = analytics_summary()
+    assert summary.versions_mean == pytest.approx(4 / 3) and summary.revised == 1
+    assert summary.revision_count == 1
+    assert summary.revision_p50 == pytest.approx(3600)  # requested at hour 2, back at hour 3
+    assert (summary.final_decisions, summary.desk_rejects) == (2, 1)
+    assert summary.desk_reject_share == pytest.approx(0.5)
+    # Accepted 60 s + 5 h after its upload, desk rejected 60 s + 1 h after its upload.
+    assert summary.time_to_decision_p50 == pytest.approx(60 + 3 * 3600)
+    assert summary.decisions["submitted"] == 1
+    assert summary.by_status["accepted"] == 1 and summary.by_status["rejected"] == 1
+
+
+def test_a_revision_event_arriving_before_the_request_still_ends_in_the_right_status():
+    """The new version's upload (its own topic) may be applied before the decisions: the
+    status comes from the decisions alone, so the order does not change the outcome."""
+    events = paper_history(
+        uploaded=DAY, score=0.2, decisions=("under_review", "revision_requested", "submitted")
+    )
+    upload_v2 = next(e for e in events if getattr(e.data, "paper_version", 1) == 2)
+    others = [e for e in events if e is not upload_v2]
+    analytics_event_apply(event=upload_v2)
+    for event in others:
+        analytics_event_apply(event=event)
+    fact = SubmissionFact.objects.get()
+    assert (fact.status, fact.versions) == ("submitted", 2)
+    assert fact.uploaded_at == DAY  # the first version's upload
 
 
 def test_a_date_range_counts_only_uploads_and_decisions_inside_it():

@@ -123,6 +123,7 @@ def test_papers_per_day_is_off_by_default_and_refuses_past_its_limit(api, settin
     response = api.post("/api/submissions/", {"title": "P3", "text": PARAGRAPH}, format="json")
     assert response.status_code == 429
     assert response.json() == {
-        "detail": "you have submitted 2 papers in the last 24 hours, the limit is 2",
+        "detail": "you have submitted 2 papers in the last 24 hours, the limit is 2 "
+        "(new versions count too); try again tomorrow",
         "quota": "papers_per_day",
     }

@@ -15,7 +15,7 @@ class NotificationFactory(factory.django.DjangoModelFactory):
     event_id = factory.LazyFunction(uuid.uuid4)
     kind = Kind.RECEIVED
     submission_id = factory.LazyFunction(uuid.uuid4)
-    subject = factory.Sequence(lambda n: f"Received: “Paper {n}”")
+    subject = factory.Sequence(lambda n: f"Your paper has been received: “Paper {n}”")
     body = "We received your paper."
     link = factory.LazyAttribute(lambda o: f"http://testserver/api/submissions/{o.submission_id}/")
     created_at = factory.LazyFunction(timezone.now)

@@ -10,9 +10,10 @@ from django.core import mail
 from django.db import transaction
 
 from harness import wait_until
+from notifications.emails import notification_email_send
 from notifications.handlers import handle_paper_uploaded, handle_submission_decided
 from notifications.models import Notification, Preference
-from notifications.services import email_enqueue_on_commit, notification_email_send
+from notifications.services import email_enqueue_on_commit
 from notifications.tasks import sweep_pending_email
 from notifications.tests.factories import NotificationFactory
 from notifications.tests.test_handlers import WHEN, received, submission_of, uploaded
@@ -45,7 +46,7 @@ def test_the_email_is_plain_text_and_html_with_the_comment_escaped_and_no_intern
     assert notification_email_send(notification_id=notification.pk) is True
     (message,) = mail.outbox
     assert message.to == [author.email]
-    assert message.subject == "Revision requested: “Engines <of> analysis”"
+    assert message.subject == "The editors ask for a revision: “Engines <of> analysis”"
     assert "Dear Ada Lovelace," in message.body
     assert comment in message.body  # plain text is not escaped
     link = f"https://papers.example.org/api/submissions/{submission.pk}/"
@@ -121,7 +122,9 @@ def test_a_real_worker_sends_the_email_enqueued_on_commit(celery_worker, mail_di
     messages = wait_until(lambda: sent_messages(mail_dir), timeout=60, what="the email file")
     (message,) = messages
     assert message["To"] == author.email
-    assert str(make_header(decode_header(message["Subject"]))) == "Received: “Winnowing revisited”"
+    assert str(make_header(decode_header(message["Subject"]))) == (
+        "Your paper has been received: “Winnowing revisited”"
+    )
     assert message.is_multipart()
     kinds = {part.get_content_type() for part in message.walk()}
     assert {"text/plain", "text/html"} <= kinds

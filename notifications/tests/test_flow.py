@@ -81,9 +81,14 @@ def test_an_author_hears_of_each_step_and_the_editor_sees_it_counted(
     assert summary["scores"]["checked"] == 1 and summary["time_to_check"]["count"] == 1
     assert summary["decisions"]["under_review"] == 1
 
+    # Four emails to the author, and the editor's notice of a new submission.
     messages = wait_until(
-        lambda: len(sent_messages(tmp_path / "mail")) == 4 and sent_messages(tmp_path / "mail"),
+        lambda: len(sent_messages(tmp_path / "mail")) == 5 and sent_messages(tmp_path / "mail"),
         timeout=60,
-        what="four emails",
+        what="five emails",
     )
-    assert all(message["To"] == author.email for message in messages)
+    assert sorted(message["To"] for message in messages) == sorted(
+        [author.email] * 4 + [editor.email]
+    )
+    (notice,) = Notification.objects.filter(user=editor)
+    assert notice.kind == "new_submission" and "Tracing passages" in notice.subject

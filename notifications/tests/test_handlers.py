@@ -23,6 +23,7 @@ from outbox.tests.factories import (
 from outbox.tests.test_consumer import send
 from outbox.topics import Topic, topic_name
 from outbox.wire import ReceivedEvent
+from outbox.workflow import Status
 from submissions.models import Submission
 from submissions.tests.factories import UserFactory
 
@@ -55,7 +56,7 @@ def test_an_upload_tells_its_author_the_paper_was_received(settings):
     (notification,) = Notification.objects.all()
     assert notification.user == author and notification.kind == Kind.RECEIVED
     assert notification.event_id == event.id and notification.created_at == WHEN
-    assert notification.subject == "Received: “Provenance of text”"
+    assert notification.subject == "Your paper has been received: “Provenance of text”"
     assert "We received your paper “Provenance of text”" in notification.body
     submission_id = event.data.submission_id
     assert notification.link == f"https://papers.example.org/api/submissions/{submission_id}/"
@@ -99,8 +100,8 @@ def test_a_clean_check_says_it_was_not_flagged():
     [
         ("accepted", "Accepted", "has been accepted"),
         ("rejected", "Not accepted", "has not been accepted"),
-        ("revision_requested", "Revision requested", "needs a revision"),
-        ("under_review", "Under review", "is now under review"),
+        ("revision_requested", "The editors ask for a revision", "needs a revision"),
+        ("under_review", "Under review", "is now being reviewed by the editors"),
     ],
 )
 def test_a_decision_tells_the_decision_and_the_editors_comment(to_status, subject, sentence):
@@ -117,7 +118,13 @@ def test_a_decision_tells_the_decision_and_the_editors_comment(to_status, subjec
     assert notification.kind == Kind.DECISION
     assert notification.subject == f"{subject}: “Fingerprints”"
     assert sentence in notification.body
-    assert notification.data == {"title": "Fingerprints", "status": to_status, "comment": comment}
+    assert notification.body.endswith(f"The editors write:\n\n{comment}")
+    assert notification.data == {
+        "title": "Fingerprints",
+        "status": to_status,
+        "status_label": Status(to_status).label,
+        "comment": comment,
+    }
 
 
 @pytest.mark.django_db
@@ -128,7 +135,7 @@ def test_an_upload_is_told_to_the_submissions_author_whatever_the_payload_says()
     handle_paper_uploaded(received(forged))
     (notification,) = Notification.objects.all()
     assert notification.user == author
-    assert notification.subject == "Received: “Whose paper”"
+    assert notification.subject == "Your paper has been received: “Whose paper”"
 
 
 @pytest.mark.django_db

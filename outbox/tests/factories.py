@@ -16,6 +16,7 @@ class PaperUploadedFactory(factory.Factory):
     title = factory.Sequence(lambda n: f"On the provenance of paper {n}")
     content_hash = factory.LazyAttribute(lambda o: hashlib.sha256(o.title.encode()).hexdigest())
     word_count = 1200
+    paper_version = 1
 
 
 class PlagiarismCheckedFactory(factory.Factory):

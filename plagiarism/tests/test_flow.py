@@ -80,7 +80,9 @@ def test_a_check_that_keeps_failing_shows_on_the_submission_and_the_report():
     api.force_authenticate(author)
     detail = api.get(f"/api/submissions/{submission.pk}/").json()
     assert detail["status"] == "submitted"
-    assert "failed" in detail["plagiarism"]["error"]
+    assert detail["plagiarism"]["error"] == (
+        "the similarity check could not be done; the editors are told"
+    )
     report = api.get(f"/api/submissions/{submission.pk}/report/").json()
     assert report["state"] == "failed" and report["error"] == "RuntimeError: disk full"
     # A later successful check replaces the failure.
@@ -95,7 +97,7 @@ def test_the_report_is_only_for_its_author_and_staff():
     api = APIClient()
     api.force_authenticate(author)
     missing = api.get(f"/api/submissions/{submission.pk}/report/")
-    assert missing.status_code == 404 and "no plagiarism report yet" in missing.json()["detail"]
+    assert missing.status_code == 404 and "no similarity report yet" in missing.json()["detail"]
     submission_check(submission_id=str(submission.pk))
     assert api.get(f"/api/submissions/{submission.pk}/report/").status_code == 200
     api.force_authenticate(stranger)
@@ -112,7 +114,7 @@ def test_a_failing_check_is_retried_then_recorded_as_failed(settings, monkeypatc
     settings.PLAGIARISM_TASK_MAX_RETRIES = 2
     calls = []
 
-    def broken(*, submission_id):
+    def broken(*, submission_id, paper_version=None):
         calls.append(submission_id)
         raise RuntimeError("the index is unavailable")
 

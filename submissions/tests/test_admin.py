@@ -25,7 +25,7 @@ def office(editor) -> Client:
 def paper(author, title="Paper", score=None) -> Submission:
     submission = submission_create(author=author, title=title, text=PARAGRAPH)
     if score is not None:
-        submission = submission_mark_checked(
+        submission, _ = submission_mark_checked(
             submission_id=submission.pk, similarity_score=score, flagged=score >= 0.4
         )
     return submission
@@ -119,8 +119,8 @@ def test_bulk_move_to_under_review_moves_the_checked_and_explains_the_rest(offic
         follow=True,
     )
     text = response.content.decode()
-    assert "2 moved to under review." in text
-    assert "too early" in text and "cannot become under review" in text
+    assert "2 sent to review." in text
+    assert "too early" in text and "cannot be sent to review" in text
     statuses = dict(Submission.objects.values_list("title", "status"))
     assert statuses == {
         "ready 0": "under_review",

@@ -153,7 +153,9 @@ def test_uploading_a_file_stores_it_and_publishes_paper_uploaded(
         "title": "A paper",
         "content_hash": submission.content_hash,
         "word_count": submission.word_count,
+        "paper_version": 1,
     }
+    assert event.version == 2
     history = api.get(detail(submission.id)).json()["history"]
     assert [h["to_status"] for h in history] == ["submitted"]
 
@@ -336,12 +338,18 @@ def test_a_decided_submission_cannot_be_withdrawn(api, author, editor):
     submission_decide(submission=submission, decision=Status.ACCEPTED, editor=editor)
     response = api.post(f"{detail(submission.id)}withdraw/")
     assert response.status_code == 409
-    assert response.json()["status"] == ["a submission that is accepted cannot become withdrawn"]
+    assert response.json()["detail"] == (
+        "A paper whose status is “Accepted” cannot be withdrawn. "
+        "Nothing more can be done with it: the decision is final."
+    )
 
 
 def test_unknown_submission_ids_are_404(api):
     assert api.get(detail("8f0e4a8e-7b57-4a43-9d5f-0c7cf7b0a001")).status_code == 404
-    assert api.get(f"{LIST}not-a-uuid/").status_code == 404
+    malformed = api.get(f"{LIST}not-a-uuid/")
+    assert malformed.status_code == 404
+    assert malformed["Content-Type"] == "application/json"  # even with DEBUG on
+    assert malformed.json() == {"detail": "no such resource"}
 
 
 def test_json_errors_are_json(api):

@@ -3,10 +3,11 @@
 import pytest
 
 from outbox.models import OutboxEvent
-from submissions.models import Status, Submission, Transition
+from outbox.workflow import WORKFLOW, Actor, Condition, Status, step_between
+from submissions.models import Note, Submission, Transition
 from submissions.services import (
-    TRANSITIONS,
     TransitionNotAllowed,
+    steps_for,
     submission_create,
     submission_decide,
     submission_mark_checked,
@@ -17,63 +18,92 @@ from submissions.tests.factories import PARAGRAPH
 pytestmark = pytest.mark.django_db
 
 
-def in_status(author, status: str) -> Submission:
+def in_status(author, status: str, *, check_failed: bool = False) -> Submission:
     submission = submission_create(author=author, title="Paper", text=PARAGRAPH)
-    Submission.objects.filter(pk=submission.pk).update(status=status)
+    error = "the similarity check could not be done" if check_failed else ""
+    Submission.objects.filter(pk=submission.pk).update(status=status, plagiarism_error=error)
     OutboxEvent.objects.all().delete()
-    submission.status = status
-    return submission
+    return Submission.objects.get(pk=submission.pk)
 
 
 def actor_for(kind: str, author, editor):
     return {"author": author, "editor": editor, "system": None}[kind]
 
 
-LEGAL = [(src, dst, who) for src, steps in TRANSITIONS.items() for dst, who in steps.items()]
+# Every step of the table that is taken by a change of status (not by sending a version).
+LEGAL = [
+    (src, step) for src, steps in WORKFLOW.items() for step in steps if not step.by_version
+]
 
 
-@pytest.mark.parametrize(("from_status", "to_status", "who"), LEGAL)
-def test_each_legal_step_is_recorded_and_publishes_its_event(
-    author, editor, from_status, to_status, who
-):
-    submission = in_status(author, from_status)
-    actor = actor_for(who, author, editor)
+@pytest.mark.parametrize(
+    ("from_status", "step"), LEGAL, ids=[f"{src}->{step.to}" for src, step in LEGAL]
+)
+def test_each_legal_step_is_recorded_and_publishes_its_event(author, editor, from_status, step):
+    submission = in_status(author, from_status, check_failed=step.when == Condition.CHECK_FAILED)
+    actor = actor_for(step.by, author, editor)
     submission_transition(
-        submission=submission, to_status=to_status, actor=actor, comment="Well argued."
+        submission=submission,
+        to_status=step.to,
+        actor=actor,
+        comment="Well argued.",
+        note="Between us: borderline.",
     )
-    assert Submission.objects.get(pk=submission.pk).status == to_status
-    step = Transition.objects.filter(submission=submission).latest("id")
-    assert (step.from_status, step.to_status, step.actor) == (from_status, to_status, actor)
-    assert step.comment == "Well argued."
+    assert Submission.objects.get(pk=submission.pk).status == step.to
+    done = Transition.objects.filter(submission=submission).latest("id")
+    assert (done.from_status, done.to_status, done.actor) == (from_status, step.to, actor)
+    assert done.comment == "Well argued."
+    assert Note.objects.get(transition=done).text == "Between us: borderline."
     events = list(OutboxEvent.objects.all())
-    if to_status == Status.CHECKED:
+    if step.to == Status.CHECKED:
         assert events == []  # the plagiarism app publishes plagiarism_checked instead
         return
     (event,) = events
     assert event.event_type == "submission_decided" and event.key == str(submission.id)
+    assert event.version == 2
     assert event.payload["from_status"] == from_status
-    assert event.payload["to_status"] == to_status
-    assert event.payload["editor_id"] == (editor.pk if who == "editor" else None)
+    assert event.payload["to_status"] == step.to
+    assert event.payload["editor_id"] == (editor.pk if step.by == Actor.EDITOR else None)
     assert event.payload["comment"] == "Well argued."
+    assert "note" not in event.payload  # notes never leave the editors' side
 
 
-ILLEGAL = [
-    (Status.SUBMITTED, Status.ACCEPTED, "editor", "cannot become accepted"),
-    (Status.SUBMITTED, Status.UNDER_REVIEW, "editor", "cannot become under review"),
-    (Status.CHECKED, Status.REJECTED, "editor", "cannot become rejected"),
-    (Status.ACCEPTED, Status.WITHDRAWN, "author", "accepted cannot become withdrawn"),
-    (Status.REJECTED, Status.UNDER_REVIEW, "editor", "rejected cannot become under review"),
-    (Status.WITHDRAWN, Status.UNDER_REVIEW, "editor", "withdrawn cannot become under review"),
-    (Status.UNDER_REVIEW, Status.ACCEPTED, "author", "only an editor can make it accepted"),
-    (Status.CHECKED, Status.UNDER_REVIEW, "author", "only an editor"),
-    (Status.UNDER_REVIEW, Status.WITHDRAWN, "editor", "only its author can withdraw"),
-    (Status.SUBMITTED, Status.CHECKED, "editor", "only the plagiarism check"),
-    (Status.UNDER_REVIEW, Status.UNDER_REVIEW, "editor", "cannot become under review"),
+NOT_IN_TABLE = [
+    (src, dst) for src in Status for dst in Status if step_between(src, dst) is None
 ]
 
 
-@pytest.mark.parametrize(("from_status", "to_status", "who", "message"), ILLEGAL)
-def test_an_illegal_step_is_refused_and_changes_nothing(
+@pytest.mark.parametrize(("from_status", "to_status"), NOT_IN_TABLE)
+def test_a_step_the_table_lacks_is_refused_saying_what_is_possible(
+    author, editor, from_status, to_status
+):
+    submission = in_status(author, from_status)
+    with pytest.raises(TransitionNotAllowed) as refused:
+        submission_transition(submission=submission, to_status=to_status, actor=editor)
+    message = str(refused.value)
+    assert Status(from_status).label in message
+    possible = [s for s in steps_for(submission, editor)]
+    if from_status == to_status:
+        assert "already" in message
+    elif possible:
+        assert all(f"“{s.to.value}”" in message for s in possible)
+    else:
+        assert "the decision is final" in message
+    assert Submission.objects.get(pk=submission.pk).status == from_status
+    assert Transition.objects.filter(submission=submission).count() == 1  # only "submitted"
+    assert not OutboxEvent.objects.exists()
+
+
+WRONG_PERSON = [
+    (Status.UNDER_REVIEW, Status.ACCEPTED, "author", "only an editor"),
+    (Status.CHECKED, Status.UNDER_REVIEW, "author", "only an editor"),
+    (Status.UNDER_REVIEW, Status.WITHDRAWN, "editor", "only the paper's author"),
+    (Status.SUBMITTED, Status.CHECKED, "editor", "only the plagiarism check"),
+]
+
+
+@pytest.mark.parametrize(("from_status", "to_status", "who", "message"), WRONG_PERSON)
+def test_a_step_taken_by_the_wrong_person_is_refused(
     author, editor, from_status, to_status, who, message
 ):
     submission = in_status(author, from_status)
@@ -82,13 +112,37 @@ def test_an_illegal_step_is_refused_and_changes_nothing(
             submission=submission, to_status=to_status, actor=actor_for(who, author, editor)
         )
     assert Submission.objects.get(pk=submission.pk).status == from_status
-    assert Transition.objects.filter(submission=submission).count() == 1  # only "submitted"
     assert not OutboxEvent.objects.exists()
+
+
+def test_a_paper_still_being_checked_cannot_be_desk_rejected_until_its_check_fails(
+    author, editor
+):
+    submission = in_status(author, Status.SUBMITTED)
+    with pytest.raises(TransitionNotAllowed, match="only when the check has failed"):
+        submission_transition(submission=submission, to_status=Status.REJECTED, actor=editor)
+    failed = in_status(author, Status.SUBMITTED, check_failed=True)
+    assert {s.to for s in steps_for(failed, editor)} == {Status.UNDER_REVIEW, Status.REJECTED}
+    submission_transition(submission=failed, to_status=Status.REJECTED, actor=editor)
+    assert Submission.objects.get(pk=failed.pk).status == Status.REJECTED
+
+
+def test_going_back_to_submitted_is_only_by_sending_a_version(author):
+    submission = in_status(author, Status.REVISION_REQUESTED)
+    with pytest.raises(TransitionNotAllowed, match="sends a new version"):
+        submission_transition(submission=submission, to_status=Status.SUBMITTED, actor=author)
+
+
+def test_refusals_use_words_for_people(author):
+    submission = in_status(author, Status.WITHDRAWN)
+    with pytest.raises(TransitionNotAllowed) as refused:
+        submission_transition(submission=submission, to_status=Status.WITHDRAWN, actor=author)
+    assert str(refused.value) == "The paper's status is already “Withdrawn”."
 
 
 def test_another_author_cannot_withdraw(author, other_author):
     submission = in_status(author, Status.SUBMITTED)
-    with pytest.raises(TransitionNotAllowed, match="only its author"):
+    with pytest.raises(TransitionNotAllowed, match="only the paper's author"):
         submission_transition(submission=submission, to_status=Status.WITHDRAWN, actor=other_author)
 
 
@@ -100,9 +154,10 @@ def test_withdrawing_is_not_a_decision(author, editor):
 
 def test_the_plagiarism_summary_moves_a_submission_to_checked(author):
     submission = in_status(author, Status.SUBMITTED)
-    checked = submission_mark_checked(
+    checked, current = submission_mark_checked(
         submission_id=submission.pk, similarity_score=0.2, flagged=False
     )
+    assert current
     assert checked.status == Status.CHECKED
     assert (checked.similarity_score, checked.plagiarism_flagged) == (0.2, False)
     assert checked.checked_at is not None
@@ -110,7 +165,7 @@ def test_the_plagiarism_summary_moves_a_submission_to_checked(author):
 
 def test_a_summary_for_a_withdrawn_submission_keeps_it_withdrawn(author):
     submission = in_status(author, Status.WITHDRAWN)
-    checked = submission_mark_checked(
+    checked, _ = submission_mark_checked(
         submission_id=submission.pk, similarity_score=0.9, flagged=True
     )
     assert checked.status == Status.WITHDRAWN and checked.similarity_score == 0.9

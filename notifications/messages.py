@@ -1,0 +1,168 @@
+"""What people are told: the text of each kind of notification, in plain words.
+
+Authors hear of their own papers; editors (staff) get notices of every paper. Statuses and
+decisions are named in ``outbox.workflow``; their words for people are used from there.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from notifications.models import Kind
+from outbox.workflow import DECISION_NEWS, Status
+
+
+@dataclass(frozen=True)
+class Message:
+    """What to tell someone: the notification's text and the facts it shows."""
+
+    kind: str
+    subject: str
+    body: str
+    link: str
+    data: dict
+
+
+def one_line(title: str) -> str:
+    """A title fit for a subject line: no line breaks (a header injection), bounded."""
+    title = " ".join(title.split())
+    return title if len(title) <= 120 else title[:119] + "…"
+
+
+def _base() -> str:
+    return settings.PUBLIC_BASE_URL.rstrip("/")
+
+
+def submission_link(submission_id) -> str:
+    return f"{_base()}/api/submissions/{submission_id}/"
+
+
+def editor_link(submission_id) -> str:
+    """The submission's page in the editors' admin."""
+    return f"{_base()}/admin/submissions/submission/{submission_id}/change/"
+
+
+def _with_comment(body: str, comment: str) -> str:
+    return f"{body}\n\nThe editors write:\n\n{comment.strip()}" if comment.strip() else body
+
+
+# -- to authors ----------------------------------------------------------------------------
+def message_received(*, submission_id, title: str, paper_version: int = 1) -> Message:
+    if paper_version > 1:
+        return Message(
+            kind=Kind.RECEIVED,
+            subject=f"Version {paper_version} of your paper has been received: “{one_line(title)}”",
+            body=(
+                f"We received version {paper_version} of your paper “{one_line(title)}”. It is "
+                "now being compared with earlier submissions (never with its own earlier "
+                "versions); the editors will see it with your response."
+            ),
+            link=submission_link(submission_id),
+            data={"title": title, "version": paper_version},
+        )
+    return Message(
+        kind=Kind.RECEIVED,
+        subject=f"Your paper has been received: “{one_line(title)}”",
+        body=(
+            f"We received your paper “{one_line(title)}”. It is now being compared with earlier "
+            "submissions; you will hear from us when that check is done."
+        ),
+        link=submission_link(submission_id),
+        data={"title": title, "version": 1},
+    )
+
+
+def message_checked(*, submission_id, title: str, score: float, flagged: bool) -> Message:
+    verdict = (
+        "Because of that, an editor will look at the overlap before the review."
+        if flagged
+        else "This is below the level at which editors are asked to look at it."
+    )
+    return Message(
+        kind=Kind.CHECKED,
+        subject=f"Similarity check done: “{one_line(title)}”",
+        body=(
+            f"The similarity check of “{one_line(title)}” is done: {score:.0%} of its text "
+            f"matches earlier submissions. {verdict} The report lists every matching passage."
+        ),
+        link=f"{submission_link(submission_id)}report/",
+        data={"title": title, "score": score, "flagged": flagged},
+    )
+
+
+def message_decision(*, submission_id, title: str, to_status: str, comment: str) -> Message:
+    headline, sentence = DECISION_NEWS[Status(to_status)]
+    body = f"Your paper “{one_line(title)}” {sentence}."
+    if to_status == Status.REVISION_REQUESTED:
+        body += " When it is ready, send the revised version with a response to the editors."
+    return Message(
+        kind=Kind.DECISION,
+        subject=f"{headline}: “{one_line(title)}”",
+        body=_with_comment(body, comment),
+        link=submission_link(submission_id),
+        data={"title": title, "status": to_status, "status_label": Status(to_status).label}
+        | {"comment": comment},
+    )
+
+
+# -- to editors ----------------------------------------------------------------------------
+def notice_uploaded(*, submission_id, title: str, author: str, paper_version: int) -> Message:
+    if paper_version > 1:
+        return Message(
+            kind=Kind.REVISION_RECEIVED,
+            subject=f"Revision received (version {paper_version}): “{one_line(title)}”",
+            body=(
+                f"{author} sent version {paper_version} of “{one_line(title)}”. Its similarity "
+                "check is running; the changes and the author's response are on its page."
+            ),
+            link=editor_link(submission_id),
+            data={"title": title, "version": paper_version},
+        )
+    return Message(
+        kind=Kind.NEW_SUBMISSION,
+        subject=f"New submission: “{one_line(title)}”",
+        body=f"{author} submitted “{one_line(title)}”. Its similarity check is running.",
+        link=editor_link(submission_id),
+        data={"title": title, "version": 1},
+    )
+
+
+def notice_flagged(*, submission_id, title: str, score: float) -> Message:
+    return Message(
+        kind=Kind.FLAGGED,
+        subject=f"Flagged by the similarity check: “{one_line(title)}”",
+        body=(
+            f"{score:.0%} of “{one_line(title)}” matches other texts, above the level at which "
+            "editors are asked to look. The report shows each matching passage beside its "
+            "source."
+        ),
+        link=editor_link(submission_id),
+        data={"title": title, "score": score},
+    )
+
+
+def notice_check_failed(*, submission_id, title: str, paper_version: int) -> Message:
+    return Message(
+        kind=Kind.CHECK_FAILED,
+        subject=f"Similarity check failed: “{one_line(title)}”",
+        body=(
+            f"The similarity check of version {paper_version} of “{one_line(title)}” could not "
+            "be done. You can re-run it from the paper's page, or decide without it (start "
+            "the review or desk reject)."
+        ),
+        link=editor_link(submission_id),
+        data={"title": title, "version": paper_version},
+    )
+
+
+def notice_withdrawn(*, submission_id, title: str, author: str, reason: str) -> Message:
+    body = f"{author} withdrew “{one_line(title)}”."
+    if reason.strip():
+        body += f"\n\nTheir reason:\n\n{reason.strip()}"
+    return Message(
+        kind=Kind.WITHDRAWN,
+        subject=f"Withdrawn by its author: “{one_line(title)}”",
+        body=body,
+        link=editor_link(submission_id),
+        data={"title": title, "reason": reason},
+    )
