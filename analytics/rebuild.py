@@ -38,6 +38,8 @@ REBUILD = Tables(
     decisions="analytics_rebuild_decisions",
 )
 SEEN = "analytics_rebuild_seen"
+
+
 def _columns(model) -> str:
     """Every column of a model's table but a generated id (the live table keeps its own)."""
     return ", ".join(

@@ -31,9 +31,7 @@ def actor_for(kind: str, author, editor):
 
 
 # Every step of the table that is taken by a change of status (not by sending a version).
-LEGAL = [
-    (src, step) for src, steps in WORKFLOW.items() for step in steps if not step.by_version
-]
+LEGAL = [(src, step) for src, steps in WORKFLOW.items() for step in steps if not step.by_version]
 
 
 @pytest.mark.parametrize(
@@ -68,9 +66,7 @@ def test_each_legal_step_is_recorded_and_publishes_its_event(author, editor, fro
     assert "note" not in event.payload  # notes never leave the editors' side
 
 
-NOT_IN_TABLE = [
-    (src, dst) for src in Status for dst in Status if step_between(src, dst) is None
-]
+NOT_IN_TABLE = [(src, dst) for src in Status for dst in Status if step_between(src, dst) is None]
 
 
 @pytest.mark.parametrize(("from_status", "to_status"), NOT_IN_TABLE)
@@ -115,9 +111,7 @@ def test_a_step_taken_by_the_wrong_person_is_refused(
     assert not OutboxEvent.objects.exists()
 
 
-def test_a_paper_still_being_checked_cannot_be_desk_rejected_until_its_check_fails(
-    author, editor
-):
+def test_a_paper_still_being_checked_cannot_be_desk_rejected_until_its_check_fails(author, editor):
     submission = in_status(author, Status.SUBMITTED)
     with pytest.raises(TransitionNotAllowed, match="only when the check has failed"):
         submission_transition(submission=submission, to_status=Status.REJECTED, actor=editor)
