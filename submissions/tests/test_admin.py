@@ -133,3 +133,73 @@ def test_editors_cannot_add_or_delete_submissions_in_the_admin(office, author):
     submission = paper(author)
     assert office.get(f"{CHANGELIST}add/").status_code == 403
     assert office.post(f"{CHANGELIST}{submission.pk}/delete/").status_code == 403
+
+
+def test_bulk_accept_asks_for_one_comment_then_decides_each_paper(office, author):
+    reviewed = [paper(author, f"reviewed {n}", score=0.1) for n in range(2)]
+    early = paper(author, "too early")
+    for submission in reviewed:
+        Submission.objects.filter(pk=submission.pk).update(status=Status.UNDER_REVIEW)
+    chosen = {
+        "action": "accept_selected",
+        "_selected_action": [str(s.pk) for s in [*reviewed, early]],
+    }
+    asked = office.post(CHANGELIST, chosen)
+    assert asked.status_code == 200 and 'name="comment"' in asked.content.decode()
+    assert Submission.objects.filter(status=Status.ACCEPTED).count() == 0  # nothing yet
+    done = office.post(
+        CHANGELIST,
+        {**chosen, "apply": "yes", "comment": "Welcome to the programme.", "note": "batch 1"},
+        follow=True,
+    )
+    text = done.content.decode()
+    assert "2 accepted." in text and "too early" in text and "cannot be accepted" in text
+    decided = OutboxEvent.objects.filter(event_type="submission_decided")
+    assert {e.payload["comment"] for e in decided} == {"Welcome to the programme."}
+    assert decided.count() == 2
+
+
+def test_the_admin_offers_desk_reject_and_a_recheck_after_a_failed_check(office, author):
+    from plagiarism.services import submission_check_failed
+
+    submission = paper(author)
+    submission_check_failed(submission_id=str(submission.pk), error="RuntimeError: disk full")
+    page = office.get(f"{CHANGELIST}{submission.pk}/change/").content.decode()
+    assert f"{CHANGELIST}{submission.pk}/transition/rejected/" in page
+    assert "Desk reject" in page and "Re-run the check" in page
+    recheck = f"/admin/plagiarism/report/submission/{submission.pk}/recheck/"
+    assert office.get(recheck).status_code == 200
+    response = office.post(recheck, follow=True)
+    assert "is queued again" in response.content.decode()
+    assert Submission.objects.get(pk=submission.pk).plagiarism_error == ""
+
+
+def test_the_admin_shows_versions_with_what_changed_and_takes_notes(office, author, editor):
+    from submissions.models import Note
+    from submissions.services import submission_version_add
+
+    submission = paper(author, score=0.1)
+    submission_version_add(
+        submission=submission,
+        author=author,
+        text=PARAGRAPH + "A new closing sentence.",
+        response="We added a closing sentence.",
+    )
+    page = office.get(f"{CHANGELIST}{submission.pk}/change/").content.decode()
+    diff_url = f"{CHANGELIST}{submission.pk}/versions/2/diff/"
+    assert diff_url in page and "We added a closing sentence." in page
+    diff = office.get(diff_url).content.decode()
+    assert "A new closing sentence." in diff and "added" in diff
+    assert office.get(f"{CHANGELIST}{submission.pk}/versions/3/diff/").status_code == 404
+    form = {
+        "notes-TOTAL_FORMS": "1",
+        "notes-INITIAL_FORMS": "0",
+        "notes-0-text": "Ask reviewer 2 about the proofs.",
+        "history-TOTAL_FORMS": "0",
+        "history-INITIAL_FORMS": str(submission.history.count()),
+        "versions-TOTAL_FORMS": "0",
+        "versions-INITIAL_FORMS": "2",
+    }
+    office.post(f"{CHANGELIST}{submission.pk}/change/", form)
+    (note,) = Note.objects.filter(submission=submission)
+    assert note.text == "Ask reviewer 2 about the proofs." and note.author == editor
