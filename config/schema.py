@@ -31,15 +31,83 @@ MESSAGES = {
     "503": "every file reader is busy: try again shortly",
 }
 # Errors that only some operations give, beyond what their view class tells.
+UPLOAD = ["413", "415", "422", "503"]
 EXTRA = {
-    ("/api/submissions/", "post"): ["413", "415", "422", "503"],
+    ("/api/submissions/", "post"): UPLOAD,
+    ("/api/submissions/{submission_id}/versions/", "post"): [*UPLOAD, "409"],
     ("/api/submissions/{submission_id}/withdraw/", "post"): ["409"],
+    ("/api/submissions/{submission_id}/transition/", "post"): ["409"],
+    ("/api/submissions/{submission_id}/recheck/", "post"): ["409"],
 }
+# Where the objects an operation needs come from (OpenAPI links): clients, and the fuzz's
+# stateful phase, follow them from a new submission or version to what can be done with it.
+CREATES = {
+    ("/api/submissions/", "post", "201"): {"submission_id": "$response.body#/id"},
+    ("/api/submissions/{submission_id}/versions/", "post", "201"): {
+        "submission_id": "$request.path.submission_id",
+        "number": "$response.body#/number",
+    },
+}
+
+
+def add_links(result) -> None:
+    """Link each creating operation's answer to every operation whose path parameters it
+    supplies (``CREATES``)."""
+    operations = [
+        (path, method, operation)
+        for path, methods in result.get("paths", {}).items()
+        for method, operation in methods.items()
+    ]
+    for (path, method, code), supplies in CREATES.items():
+        response = result["paths"][path][method]["responses"][code]
+        links = response.setdefault("links", {})
+        for other_path, other_method, other in operations:
+            needed = [p["name"] for p in other.get("parameters", []) if p["in"] == "path"]
+            if needed and set(needed) <= set(supplies) and other_path != path:
+                links[other["operationId"]] = {
+                    "operationId": other["operationId"],
+                    "parameters": {name: supplies[name] for name in needed},
+                }
+
+
+# DRF's text fields refuse NUL characters, and trim spaces before requiring a non-blank
+# value: patterns say so.
+NO_NUL = "^[^\\x00]*$"
+NOT_BLANK = "^[^\\x00]*[^\\s\\x00][^\\x00]*$"
+
+
+def _refuse_nul(schema: dict) -> None:
+    if schema.get("type") == "string" and not {"format", "enum", "pattern"} & set(schema):
+        schema["pattern"] = NOT_BLANK if schema.get("minLength", 0) >= 1 else NO_NUL
+
+
+def refuse_nul_in_text(result) -> None:
+    """Every text a client sends (request properties, query parameters) may not hold NUL."""
+    for name, schema in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request"):
+            for prop in schema.get("properties", {}).values():
+                _refuse_nul(prop)
+    for methods in result.get("paths", {}).values():
+        for operation in methods.values():
+            for parameter in operation.get("parameters", []):
+                if parameter.get("in") == "query":
+                    _refuse_nul(parameter.get("schema", {}))
+
+
+def close_request_bodies(result) -> None:
+    """Input serializers refuse fields they do not know: say so in their schemas (the request
+    components, ``...Request`` with ``COMPONENT_SPLIT_REQUEST``, nested ones included), so
+    that a body the schema allows is one the server takes."""
+    for name, schema in result.get("components", {}).get("schemas", {}).items():
+        if name.endswith("Request") and schema.get("type") == "object":
+            schema["additionalProperties"] = False
 
 
 def add_error_responses(result, generator, request, public):
     """drf-spectacular postprocessing hook (``SPECTACULAR_SETTINGS``)."""
     result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR
+    close_request_bodies(result)
+    refuse_nul_in_text(result)
     views = {
         (path, method.lower()): callback.cls
         for path, _, method, callback in generator.endpoints or []
@@ -73,4 +141,5 @@ def add_error_responses(result, generator, request, public):
                         },
                     },
                 )
+    add_links(result)
     return result

@@ -107,6 +107,7 @@ def max_upload_megabytes() -> str:
 
 
 class UserRegisterApi(APIView):
+    parser_classes = [JSONParser]
     permission_classes = [AllowAny]
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
@@ -123,6 +124,7 @@ class UserRegisterApi(APIView):
 
 
 class TokenObtainApi(APIView):
+    parser_classes = [JSONParser]
     permission_classes = [AllowAny]
     authentication_classes: list = []
     throttle_classes = [ScopedRateThrottle]
@@ -358,6 +360,7 @@ class VersionListCreateApi(GenericAPIView):
     parser_classes = [MultiPartParser, JSONParser]
     throttle_classes = [UploadRateThrottle]
     serializer_class = VersionOutput
+    pagination_class = None  # a paper has a handful of versions
 
     @extend_schema(
         responses={200: VersionOutput(many=True)},

@@ -10,7 +10,21 @@ from submissions.services import steps_for
 
 
 class ClosedSerializer(serializers.Serializer):
-    """Input serializer that refuses fields it does not know, rather than ignoring them."""
+    """Input serializer that refuses fields it does not know, rather than ignoring them, and
+    text fields given as anything but text (DRF would turn ``0`` into ``"0"``)."""
+
+    def to_internal_value(self, data):
+        if hasattr(data, "items"):
+            wrong = {
+                name: ["must be a string"]
+                for name, field in self.fields.items()
+                if isinstance(field, serializers.CharField)
+                and name in data
+                and not isinstance(data[name], str)
+            }
+            if wrong:
+                raise serializers.ValidationError(wrong)
+        return super().to_internal_value(data)
 
     def validate(self, attrs):
         unknown = sorted(set(getattr(self, "initial_data", {})) - set(self.fields))
@@ -22,7 +36,9 @@ class ClosedSerializer(serializers.Serializer):
 class RegisterInput(ClosedSerializer):
     username = serializers.RegexField(r"^[\w.@+-]+\Z", max_length=150)
     email = serializers.EmailField()
-    password = serializers.CharField(write_only=True, style={"input_type": "password"})
+    password = serializers.CharField(
+        write_only=True, min_length=8, max_length=4096, style={"input_type": "password"}
+    )
 
     def validate_username(self, value: str) -> str:
         if get_user_model().objects.filter(username__iexact=value).exists():
