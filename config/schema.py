@@ -61,7 +61,7 @@ def add_links(result) -> None:
     for (path, method, code), supplies in CREATES.items():
         response = result["paths"][path][method]["responses"][code]
         links = response.setdefault("links", {})
-        for other_path, other_method, other in operations:
+        for other_path, _, other in operations:
             needed = [p["name"] for p in other.get("parameters", []) if p["in"] == "path"]
             if needed and set(needed) <= set(supplies) and other_path != path:
                 links[other["operationId"]] = {
