@@ -171,3 +171,16 @@ def isolated_cache(settings):
 def fast_password_hashing(settings):
     """Test users are made by the hundred; PBKDF2's deliberate slowness is not under test."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def live_api(live_server):
+    """The live server (pytest-django's, in a thread, on the test's database) for clients that
+    come over HTTP. Its request threads open connections of their own: with the production
+    setting (kept 60 s) they would outlive the threads and hold the test database open."""
+    from django.db import connections
+
+    database = connections.settings["default"]
+    kept, database["CONN_MAX_AGE"] = database["CONN_MAX_AGE"], 0
+    yield live_server
+    database["CONN_MAX_AGE"] = kept

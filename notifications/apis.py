@@ -103,9 +103,9 @@ class NotificationReadAllApi(APIView):
         return Response(ReadAllOutput(output).data)
 
 
+# Refuses fields it does not know: a misspelt preference must not pass as unchanged. (A
+# comment, not a docstring: the schema would give it as the description of every input.)
 class ClosedSerializer(serializers.Serializer):
-    """Refuses fields it does not know: a misspelt preference must not pass as unchanged."""
-
     def to_internal_value(self, data):
         if isinstance(data, dict):
             unknown = sorted(set(data) - set(self.fields))

@@ -109,10 +109,11 @@ def max_upload_megabytes() -> str:
 class UserRegisterApi(APIView):
     parser_classes = [JSONParser]
     permission_classes = [AllowAny]
+    authentication_classes: list = []
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
 
-    @extend_schema(request=RegisterInput, responses={201: UserOutput}, tags=["auth"])
+    @extend_schema(request=RegisterInput, responses={201: UserOutput}, tags=["auth"], auth=[])
     def post(self, request: Request) -> Response:
         data = RegisterInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -130,7 +131,7 @@ class TokenObtainApi(APIView):
     throttle_classes = [ScopedRateThrottle]
     throttle_scope = "auth"
 
-    @extend_schema(request=TokenInput, responses={200: TokenOutput}, tags=["auth"])
+    @extend_schema(request=TokenInput, responses={200: TokenOutput}, tags=["auth"], auth=[])
     def post(self, request: Request) -> Response:
         data = TokenInput(data=request.data)
         data.is_valid(raise_exception=True)

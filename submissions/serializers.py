@@ -9,10 +9,10 @@ from submissions.models import STATUS_CHOICES, Note, Submission, Transition, Ver
 from submissions.services import steps_for
 
 
+# Input serializer that refuses fields it does not know, rather than ignoring them, and text
+# fields given as anything but text (DRF would turn ``0`` into ``"0"``). (A comment, not a
+# docstring: the schema would give it as the description of every input.)
 class ClosedSerializer(serializers.Serializer):
-    """Input serializer that refuses fields it does not know, rather than ignoring them, and
-    text fields given as anything but text (DRF would turn ``0`` into ``"0"``)."""
-
     def to_internal_value(self, data):
         if hasattr(data, "items"):
             wrong = {

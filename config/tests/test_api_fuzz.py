@@ -39,7 +39,7 @@ def relaxed_limits(settings):
 
 
 @pytest.mark.parametrize("role", ["author", "editor"])
-def test_the_api_passes_every_check_in_every_phase(live_server, relaxed_limits, role):
+def test_the_api_passes_every_check_in_every_phase(live_api, relaxed_limits, role):
     user = EditorFactory() if role == "editor" else UserFactory()
     token = client_for(user)._credentials["HTTP_AUTHORIZATION"]
     command = [
@@ -47,7 +47,7 @@ def test_the_api_passes_every_check_in_every_phase(live_server, relaxed_limits, 
         "--config-file",
         str(CONFIG),
         "run",
-        f"{live_server.url}/api/schema/?format=json",
+        f"{live_api.url}/api/schema/?format=json",
         "--checks",
         "all",
         "--phases",
