@@ -152,3 +152,54 @@ def test_editors_see_their_notices_in_the_notifications_api(office):
     handle_paper_uploaded(received(PaperUploadedFactory(submission_id=paper.pk)))
     body = client_for(office[0]).get("/api/notifications/").json()
     assert body["unread"] == 1 and body["results"][0]["kind"] == "new_submission"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_events_of_the_earlier_contract_versions_are_still_read_from_kafka(kafka_topics):
+    """An event published before versions existed (paper_uploaded v1, submission_decided v1)
+    still reaches every group: read as version 1 of the paper."""
+    from analytics.handlers import GROUP as ANALYTICS
+    from analytics.models import SubmissionFact
+    from harness import running_consumer, wait_until
+    from notifications.handlers import GROUP as NOTIFICATIONS
+    from outbox.events import PaperUploadedV1, SubmissionDecidedV1
+    from outbox.models import DeadLetter, ProcessedEvent
+    from outbox.tests.test_consumer import send
+    from outbox.topics import Topic, topic_name
+
+    author = UserFactory()
+    paper = submission_of(author, title="From before")
+    old_upload = PaperUploadedV1(
+        submission_id=paper.pk,
+        author_id=author.pk,
+        title="From before",
+        content_hash="0" * 64,
+        word_count=20,
+    )
+    assert old_upload.ce_type() == "org.papers.paper_uploaded.v1"
+    old_decision = SubmissionDecidedV1(
+        submission_id=paper.pk,
+        from_status="under_review",
+        to_status="accepted",
+        editor_id=None,
+        comment="Old but good.",
+        decided_at="2026-11-01T10:00:00+00:00",
+    )
+    send(topic_name(Topic.PAPER_UPLOADED), old_upload)
+    send(topic_name(Topic.SUBMISSION_DECIDED), old_decision)
+    with running_consumer(NOTIFICATIONS), running_consumer(ANALYTICS):
+        wait_until(
+            lambda: (
+                ProcessedEvent.objects.filter(group__in=["notifications", "analytics"]).count() == 4
+            ),
+            timeout=60,
+            what="both old events applied by both groups",
+        )
+    assert not DeadLetter.objects.exists()
+    subjects = set(Notification.objects.filter(user=author).values_list("subject", flat=True))
+    assert subjects == {
+        "Your paper has been received: “From before”",
+        "Accepted: “From before”",
+    }
+    fact = SubmissionFact.objects.get(submission_id=paper.pk)
+    assert (fact.status, fact.versions) == ("accepted", 1)

@@ -90,7 +90,7 @@ def test_the_same_message_delivered_twice_is_applied_once(papers):
 
 def test_poison_messages_are_dead_lettered_with_their_reason_and_the_next_is_handled(papers):
     bad = {
-        send(papers, value=b"\xff{ not json"): r"paper_uploaded\.v1 fails its schema",
+        send(papers, value=b"\xff{ not json"): r"paper_uploaded\.v2 fails its schema",
         send(papers, ce_type="org.papers.paper_shredded.v1"): r"unknown event type",
         send(
             papers, value=b'{"submission_id": "not-a-uuid"}'

@@ -63,6 +63,7 @@ def body(paper: Submission, **override) -> bytes:
         "title": paper.title,
         "content_hash": "0" * 64,
         "word_count": 20,
+        "paper_version": 1,
     } | override
     return json.dumps(data).encode()
 

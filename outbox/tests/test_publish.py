@@ -70,7 +70,7 @@ def test_the_message_is_a_cloudevent_in_binary_mode_keyed_by_submission(
     assert json.loads(record.value) == event.model_dump(mode="json")
     assert headers["ce_specversion"] == "1.0"
     assert headers["ce_id"] == str(row.event_id)
-    assert headers["ce_type"] == "org.papers.paper_uploaded.v1"
+    assert headers["ce_type"] == "org.papers.paper_uploaded.v2"
     assert headers["ce_source"] == "/submissions"
     assert headers["ce_subject"] == f"submission/{event.submission_id}"
     assert headers["ce_time"] == row.created_at.isoformat()
