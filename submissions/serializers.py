@@ -4,7 +4,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from outbox.workflow import Status
+from outbox.workflow import OPEN_TO_VERSIONS, Status
 from submissions.models import STATUS_CHOICES, Note, Submission, Transition, Version
 from submissions.services import steps_for
 
@@ -36,8 +36,15 @@ class ClosedSerializer(serializers.Serializer):
 class RegisterInput(ClosedSerializer):
     username = serializers.RegexField(r"^[\w.@+-]+\Z", max_length=150)
     email = serializers.EmailField()
+    # Django's own minimum (MinimumLengthValidator's default), stated here so the schema says it.
     password = serializers.CharField(
-        write_only=True, min_length=8, max_length=4096, style={"input_type": "password"}
+        write_only=True,
+        min_length=8,
+        max_length=4096,
+        style={"input_type": "password"},
+        error_messages={
+            "min_length": "This password is too short. It must contain at least 8 characters."
+        },
     )
 
     def validate_username(self, value: str) -> str:
@@ -257,8 +264,20 @@ class SubmissionDetailOutput(SubmissionOutput):
         help_text="the steps you may take now (adding a version is POST …/versions/)"
     )
 
+    accepts_versions = serializers.SerializerMethodField(
+        help_text="whether you may send a new version now (POST …/versions/)"
+    )
+
     class Meta(SubmissionOutput.Meta):
-        fields = [*SubmissionOutput.Meta.fields, "history", "next_steps"]
+        fields = [*SubmissionOutput.Meta.fields, "history", "next_steps", "accepts_versions"]
+
+    def get_accepts_versions(self, submission: Submission) -> bool:
+        request = self.context.get("request")
+        return (
+            request is not None
+            and request.user.pk == submission.author_id
+            and submission.status in OPEN_TO_VERSIONS
+        )
 
     @extend_schema_field(StepOutput(many=True))
     def get_next_steps(self, submission: Submission) -> list[dict]:

@@ -203,3 +203,16 @@ def test_events_of_the_earlier_contract_versions_are_still_read_from_kafka(kafka
     }
     fact = SubmissionFact.objects.get(submission_id=paper.pk)
     assert (fact.status, fact.versions) == ("accepted", 1)
+
+
+def test_an_editor_finds_their_own_notices_in_the_admin(office, client):
+    editor = office[0]
+    paper = submission_of(UserFactory(), title="Engines")
+    handle_paper_uploaded(received(PaperUploadedFactory(submission_id=paper.pk)))
+    client.force_login(editor)
+    mine = client.get("/admin/notifications/notification/?for=me")
+    assert mine.status_code == 200
+    shown = mine.context["cl"].result_list
+    assert [(n.user, n.kind) for n in shown] == [(editor, "new_submission")]
+    authors = client.get("/admin/notifications/notification/?for=authors").context["cl"]
+    assert [n.kind for n in authors.result_list] == ["received"]

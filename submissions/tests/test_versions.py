@@ -280,8 +280,12 @@ def test_the_detail_lists_the_steps_each_person_may_take(author, editor):
     submission = paper(author, Status.UNDER_REVIEW)
     for_editor = client_for(editor).get(url(submission)).json()["next_steps"]
     assert {s["to"] for s in for_editor} == {"accepted", "rejected", "revision_requested"}
-    for_author = client_for(author).get(url(submission)).json()["next_steps"]
-    assert for_author == [{"to": "withdrawn", "action": "Withdraw"}]
+    for_author = client_for(author).get(url(submission)).json()
+    assert for_author["next_steps"] == [{"to": "withdrawn", "action": "Withdraw"}]
+    assert for_author["accepts_versions"] is False  # under review
+    Submission.objects.filter(pk=submission.pk).update(status=Status.REVISION_REQUESTED)
+    assert client_for(author).get(url(submission)).json()["accepts_versions"] is True
+    assert client_for(editor).get(url(submission)).json()["accepts_versions"] is False
 
 
 def test_notes_are_for_editors_only(author, editor):
