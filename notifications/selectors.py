@@ -74,11 +74,21 @@ def _editors_sql() -> str:
 
 
 def editors() -> list[Recipient]:
-    """Every active editor (staff), with their address and email preferences."""
+    """Every active editor (staff), with their address and email preferences. Read once per
+    transaction: the consumer applies a poll's events in one, and asking again for each
+    event cost a quarter of its throughput."""
+    transaction_block = next(
+        (block for block in connection.atomic_blocks if not block._from_testcase), None
+    )
+    cached = getattr(connection, "_papers_editors", None)
+    if transaction_block is not None and cached is not None and cached[0] is transaction_block:
+        return cached[1]
     with connection.cursor() as cursor:
         cursor.execute(_editors_sql())
         rows = cursor.fetchall()
-    return [Recipient(user_id, "", email, _wants(wants)) for user_id, email, *wants in rows]
+    found = [Recipient(user_id, "", email, _wants(wants)) for user_id, email, *wants in rows]
+    connection._papers_editors = (transaction_block, found) if transaction_block else None
+    return found
 
 
 def notifications_of(*, user, unread_only: bool = False) -> QuerySet[Notification]:

@@ -44,19 +44,26 @@ class ScoreBandFilter(admin.SimpleListFilter):
         return queryset.filter(similarity_score__gte=low, similarity_score__lt=high)
 
 
-class TransitionInline(admin.TabularInline):
-    model = Transition
-    fields = ["created_at", "from_status", "to_status", "actor", "version", "comment"]
-    readonly_fields = fields
+class ReadOnlyInline(admin.TabularInline):
+    """Rows the workflow writes: shown, never added, changed or deleted here."""
+
     extra = 0
     can_delete = False
-    verbose_name_plural = "history"
+
+    def get_readonly_fields(self, request, obj=None):
+        return self.fields
 
     def has_add_permission(self, request, obj=None):
         return False
 
 
-class VersionInline(admin.TabularInline):
+class TransitionInline(ReadOnlyInline):
+    model = Transition
+    fields = ["created_at", "from_status", "to_status", "actor", "version", "comment"]
+    verbose_name_plural = "history"
+
+
+class VersionInline(ReadOnlyInline):
     model = Version
     fields = [
         "number",
@@ -67,13 +74,7 @@ class VersionInline(admin.TabularInline):
         "response",
         "changes",
     ]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
     verbose_name_plural = "versions"
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
     @admin.display(description="file")
     def download(self, version: Version) -> str:

@@ -96,6 +96,32 @@ class UploadedFile:
     data: bytes
 
 
+def _read_paper(upload: UploadedFile | None, text: str | None) -> Extracted:
+    """A paper's text and facts, from a file (read in the bounded pool) or text sent as such.
+    Nothing is written before this, so a refused upload leaves nothing."""
+    if (upload is None) == (text is None):
+        raise ValueError("give either an uploaded file or text")
+    if upload is not None:
+        return extract_bounded(upload.data, upload.name)
+    return text_facts(text or "", "", caps_from_settings())
+
+
+def _size(upload: UploadedFile | None, extracted: Extracted) -> int:
+    """What an upload adds to the author's stored bytes."""
+    return len(upload.data) if upload is not None else len(extracted.text)
+
+
+def _attach_file(target: "Submission | Version", upload: UploadedFile | None, extracted) -> None:
+    """Store the uploaded file under a name the server chooses (inside the caller's
+    transaction; the caller removes it again if that fails)."""
+    if upload is None:
+        return
+    target.original_filename = upload.name[:255]
+    target.file_type = extracted.file_type
+    target.file_size = len(upload.data)
+    target.file.save(upload.name, ContentFile(upload.data), save=False)
+
+
 def user_register(*, username: str, email: str, password: str) -> AbstractBaseUser:
     """A new author account. Raises ``django.core.exceptions.ValidationError`` for a weak
     password (Django's validators)."""
@@ -121,13 +147,7 @@ def submission_create(
     Extraction happens before anything is written, so a refused upload leaves nothing. The
     file is written inside the transaction and removed again if the transaction fails.
     """
-    if (upload is None) == (text is None):
-        raise ValueError("give either an uploaded file or text")
-    extracted: Extracted = (
-        extract_bounded(upload.data, upload.name)
-        if upload is not None
-        else text_facts(text or "", "", caps_from_settings())
-    )
+    extracted = _read_paper(upload, text)
     submission = Submission(
         author=author,
         title=title,
@@ -138,15 +158,8 @@ def submission_create(
     )
     try:
         with transaction.atomic():
-            _quota_check(
-                author=author,
-                adding_bytes=len(upload.data) if upload is not None else len(extracted.text),
-            )
-            if upload is not None:
-                submission.original_filename = upload.name[:255]
-                submission.file_type = extracted.file_type
-                submission.file_size = len(upload.data)
-                submission.file.save(upload.name, ContentFile(upload.data), save=False)
+            _quota_check(author=author, adding_bytes=_size(upload, extracted))
+            _attach_file(submission, upload, extracted)
             submission.save(force_insert=True)
             Version.objects.create(submission=submission, number=1, **_paper_fields(submission))
             Transition.objects.create(
@@ -362,13 +375,7 @@ def submission_version_add(
     checked one waits for its new check. Same input rules as a first upload, and a refused
     version leaves nothing behind.
     """
-    if (upload is None) == (text is None):
-        raise ValueError("give either an uploaded file or text")
-    extracted: Extracted = (
-        extract_bounded(upload.data, upload.name)
-        if upload is not None
-        else text_facts(text or "", "", caps_from_settings())
-    )
+    extracted = _read_paper(upload, text)
     version: Version | None = None
     try:
         with transaction.atomic():
@@ -381,10 +388,7 @@ def submission_version_add(
                     "version: versions are taken while the paper is received, checked or "
                     "sent back for a revision."
                 )
-            _quota_check(
-                author=author,
-                adding_bytes=len(upload.data) if upload is not None else len(extracted.text),
-            )
+            _quota_check(author=author, adding_bytes=_size(upload, extracted))
             version = Version(
                 submission=locked,
                 number=locked.version + 1,
@@ -393,11 +397,7 @@ def submission_version_add(
                 content_hash=extracted.content_hash,
                 response=response,
             )
-            if upload is not None:
-                version.original_filename = upload.name[:255]
-                version.file_type = extracted.file_type
-                version.file_size = len(upload.data)
-                version.file.save(upload.name, ContentFile(upload.data), save=False)
+            _attach_file(version, upload, extracted)
             version.save(force_insert=True)
             for name, value in _paper_fields(version).items():
                 setattr(locked, name, value)

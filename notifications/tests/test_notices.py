@@ -216,3 +216,21 @@ def test_an_editor_finds_their_own_notices_in_the_admin(office, client):
     assert [(n.user, n.kind) for n in shown] == [(editor, "new_submission")]
     authors = client.get("/admin/notifications/notification/?for=authors").context["cl"]
     assert [n.kind for n in authors.result_list] == ["received"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_editors_are_read_once_per_transaction_and_afresh_in_the_next(
+    django_assert_num_queries,
+):
+    from django.db import transaction
+
+    from notifications.selectors import editors
+
+    first = EditorFactory()
+    with transaction.atomic():
+        with django_assert_num_queries(1):
+            assert [e.user_id for e in editors()] == [first.pk]
+            assert [e.user_id for e in editors()] == [first.pk]  # the same run: no query
+    second = EditorFactory()
+    with transaction.atomic():
+        assert [e.user_id for e in editors()] == [first.pk, second.pk]
