@@ -41,7 +41,15 @@ def highlighted(text: str, spans: list[tuple[int, int, int]], side: str, other: 
 
 @admin.register(Report)
 class ReportAdmin(admin.ModelAdmin):
-    list_display = ["submission_id", "state", "score", "flagged", "algorithm_version", "checked_at"]
+    list_display = [
+        "submission_id",
+        "paper_version",
+        "state",
+        "score",
+        "flagged",
+        "algorithm_version",
+        "checked_at",
+    ]
     list_filter = ["state", "flagged", "algorithm_version"]
     search_fields = ["submission_id"]
     readonly_fields = [f.name for f in Report._meta.fields]

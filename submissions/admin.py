@@ -136,7 +136,7 @@ class DecisionForm(forms.Form):
 @admin.register(Submission)
 class SubmissionAdmin(admin.ModelAdmin):
     change_form_template = "admin/submissions/submission/change_form.html"
-    list_display = ["title", "author", "status", "score", "word_count", "created_at"]
+    list_display = ["title", "author", "status", "version", "score", "word_count", "created_at"]
     list_filter = ["status", ScoreBandFilter, "created_at"]
     search_fields = ["title", "author__username", "author__email"]
     date_hierarchy = "created_at"

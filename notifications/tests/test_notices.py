@@ -227,10 +227,9 @@ def test_the_editors_are_read_once_per_transaction_and_afresh_in_the_next(
     from notifications.selectors import editors
 
     first = EditorFactory()
-    with transaction.atomic():
-        with django_assert_num_queries(1):
-            assert [e.user_id for e in editors()] == [first.pk]
-            assert [e.user_id for e in editors()] == [first.pk]  # the same run: no query
+    with transaction.atomic(), django_assert_num_queries(1):
+        assert [e.user_id for e in editors()] == [first.pk]
+        assert [e.user_id for e in editors()] == [first.pk]  # the same run: no query
     second = EditorFactory()
     with transaction.atomic():
         assert [e.user_id for e in editors()] == [first.pk, second.pk]
