@@ -48,7 +48,12 @@ def test_a_broker_killed_while_events_flow_loses_nothing_and_applies_nothing_twi
     admin = kafka_admin()
     try:
         topic = topic_name(Topic.PAPER_UPLOADED)
-        (described,) = admin.describe_topics([topic])
+        # A topic just created may not be in every broker's metadata yet.
+        described = wait_until(
+            lambda: (found := admin.describe_topics([topic])[0])["partitions"] and found,
+            timeout=30,
+            what="the topic's partitions in the cluster's metadata",
+        )
         assert [len(p["replica_nodes"]) for p in described["partitions"]] == [3, 3, 3]
         configs = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
         assert configs["topic"][topic]["min.insync.replicas"]["value"] == "2"
