@@ -54,6 +54,13 @@ STATUS_DONE = {
     Status.WITHDRAWN: "withdrawn",
 }
 FINAL = frozenset({Status.ACCEPTED, Status.REJECTED, Status.WITHDRAWN})
+# What a paper waits for in each open status (said when nobody but someone else can act).
+WAITING = {
+    Status.SUBMITTED: "it waits for its similarity check",
+    Status.CHECKED: "it waits for an editor",
+    Status.UNDER_REVIEW: "it waits for the editors' decision",
+    Status.REVISION_REQUESTED: "it waits for its author's revision",
+}
 
 
 class Actor(StrEnum):
@@ -124,11 +131,12 @@ def refusal(from_status: str, to_status: str, allowed: list[Step]) -> str:
     if to_status == current:
         return f"The paper's status is already “{current.label}”."
     target = Status(to_status).done if is_status(to_status) else f"moved to {to_status!r}"
-    then = (
-        "Possible now: " + ", ".join(f"{s.action} (“{s.to.value}”)" for s in allowed) + "."
-        if allowed
-        else "Nothing more can be done with it: the decision is final."
-    )
+    if allowed:
+        then = "Possible now: " + ", ".join(f"{s.action} (“{s.to.value}”)" for s in allowed) + "."
+    elif current in FINAL:
+        then = "Nothing more can be done with it: the decision is final."
+    else:
+        then = f"No step is open to you now: {WAITING[current]}."
     return f"A paper whose status is “{current.label}” cannot be {target}. {then}"
 
 

@@ -3,7 +3,7 @@
 import pytest
 
 from outbox.models import OutboxEvent
-from outbox.workflow import WORKFLOW, Actor, Condition, Status, step_between
+from outbox.workflow import FINAL, WORKFLOW, Actor, Condition, Status, step_between
 from submissions.models import Note, Submission, Transition
 from submissions.services import (
     TransitionNotAllowed,
@@ -83,8 +83,10 @@ def test_a_step_the_table_lacks_is_refused_saying_what_is_possible(
         assert "already" in message
     elif possible:
         assert all(f"“{s.to.value}”" in message for s in possible)
-    else:
+    elif from_status in FINAL:
         assert "the decision is final" in message
+    else:
+        assert "No step is open to you now: it waits for" in message
     assert Submission.objects.get(pk=submission.pk).status == from_status
     assert Transition.objects.filter(submission=submission).count() == 1  # only "submitted"
     assert not OutboxEvent.objects.exists()
@@ -125,6 +127,16 @@ def test_going_back_to_submitted_is_only_by_sending_a_version(author):
     submission = in_status(author, Status.REVISION_REQUESTED)
     with pytest.raises(TransitionNotAllowed, match="sends a new version"):
         submission_transition(submission=submission, to_status=Status.SUBMITTED, actor=author)
+
+
+def test_an_editor_asked_to_decide_on_a_paper_still_being_checked_is_told_why(author, editor):
+    submission = in_status(author, Status.SUBMITTED)
+    with pytest.raises(TransitionNotAllowed) as refused:
+        submission_transition(submission=submission, to_status=Status.ACCEPTED, actor=editor)
+    assert str(refused.value) == (
+        "A paper whose status is “Received” cannot be accepted. "
+        "No step is open to you now: it waits for its similarity check."
+    )
 
 
 def test_refusals_use_words_for_people(author):
