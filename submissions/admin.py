@@ -44,6 +44,13 @@ class ScoreBandFilter(admin.SimpleListFilter):
         return queryset.filter(similarity_score__gte=low, similarity_score__lt=high)
 
 
+BULK_VERBS = {
+    Status.ACCEPTED: "Accept",
+    Status.REJECTED: "Reject",
+    Status.REVISION_REQUESTED: "Request a revision of",
+}
+
+
 class ReadOnlyInline(admin.TabularInline):
     """Rows the workflow writes: shown, never added, changed or deleted here."""
 
@@ -239,10 +246,11 @@ class SubmissionAdmin(admin.ModelAdmin):
         asks = to_status != Status.UNDER_REVIEW  # starting a review needs no words
         form = DecisionForm(request.POST if "apply" in request.POST or not asks else None)
         if not form.is_valid():
+            count = queryset.count()
             context = {
                 **self.admin_site.each_context(request),
                 "opts": self.model._meta,
-                "title": f"{Status(to_status).done.capitalize()}: {queryset.count()} papers",
+                "title": f"{BULK_VERBS[to_status]} {count} paper{'' if count == 1 else 's'}",
                 "submissions": queryset,
                 "form": form,
                 "action": action,
