@@ -8,7 +8,7 @@ database. ``--copies`` of each hostile file are sent at once, from as many threa
 bombs (a content stream that inflates to megabytes of text operators), a DOCX zip bomb, a
 PDF of 2,000 pages, quotation storms (40 KB and 1 MB of tiny quotations) and a text of
 400,000 words. Meanwhile another thread asks ``/healthz`` every 100 ms. Then every accepted
-upload is checked for plagiarism (``submission_check``, as the Celery task runs it) and
+upload is checked for plagiarism (``check_run``, as the Celery task runs it) and
 timed. Targets: every upload answered within 5 s, ``/healthz`` under 1 s, every check done
 or failed with a reason within 60 s. Needs the services up (``ops/services.sh start``).
 """
@@ -125,14 +125,14 @@ def main() -> int:
             "(target 1,000 ms)"
         )
 
-        from plagiarism.services import submission_check
+        from plagiarism.services import check_run
         from submissions.models import Submission
 
         check_times = []
         for submission in Submission.objects.order_by("created_at"):
             started = time.perf_counter()
             try:
-                outcome = submission_check(submission_id=str(submission.id)).report
+                outcome = check_run(submission_id=str(submission.id)).report
                 result = f"score {outcome.score:.2f}, {outcome.counted_words} words counted"
                 if outcome.words_limit:
                     result += f", first {outcome.words_limit} words only"

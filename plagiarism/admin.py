@@ -11,8 +11,7 @@ from django.utils.safestring import SafeString, mark_safe
 
 from plagiarism.models import Report
 from plagiarism.selectors import report_for
-from plagiarism.services import RecheckNotNeeded, submission_recheck
-from submissions.models import Submission
+from plagiarism.services import RecheckNotNeeded, check_rerun
 from submissions.selectors import paper_texts, paper_version_text
 
 
@@ -86,10 +85,10 @@ class ReportAdmin(admin.ModelAdmin):
         back = reverse("admin:submissions_submission_change", args=[submission_id])
         if request.method == "POST":
             try:
-                number = submission_recheck(submission_id=submission_id)
+                number = check_rerun(submission_id=submission_id)
             except RecheckNotNeeded as exc:
                 self.message_user(request, str(exc), messages.WARNING)
-            except Submission.DoesNotExist as exc:
+            except LookupError as exc:
                 raise Http404("no such submission") from exc
             else:
                 self.message_user(

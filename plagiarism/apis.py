@@ -7,7 +7,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from plagiarism.selectors import report_for
-from plagiarism.services import RecheckNotNeeded, submission_recheck
+from plagiarism.services import RecheckNotNeeded, check_rerun
 from submissions.selectors import paper_texts, paper_titles, paper_version_text, submission_get_for
 
 
@@ -136,7 +136,7 @@ class SubmissionRecheckApi(APIView):
         if submission is None:
             raise Http404("no such submission")
         try:
-            number = submission_recheck(submission_id=submission.id)
+            number = check_rerun(submission_id=submission.id)
         except RecheckNotNeeded as exc:
             raise Conflict({"detail": str(exc)}) from exc
         output = {

@@ -4,3 +4,15 @@ from django.apps import AppConfig
 class PlagiarismConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "plagiarism"
+
+    def ready(self) -> None:
+        from outbox.workflow import Condition
+        from plagiarism.selectors import check_failed
+        from submissions.services import condition_register
+
+        condition_register(
+            condition=Condition.CHECK_FAILED,
+            test=lambda submission: check_failed(
+                submission_id=submission.pk, paper_version=submission.version
+            ),
+        )

@@ -38,6 +38,52 @@ class Fingerprint(models.Model):
         return f"{self.hash} @ {self.submission_id}:{self.position}"
 
 
+class Check(models.Model):
+    """The similarity check of one version of a paper: waiting, done or failed, and the
+    summary every other app reads (through ``plagiarism.selectors``). Made waiting when the
+    paper's upload arrives; the sweep re-enqueues checks left waiting too long."""
+
+    class State(models.TextChoices):
+        WAITING = "waiting", "waiting"
+        DONE = "done", "done"
+        FAILED = "failed", "failed"
+
+    submission_id = models.UUIDField()
+    paper_version = models.PositiveIntegerField()
+    state = models.CharField(max_length=10, choices=State.choices, default=State.WAITING)
+    score = models.FloatField(null=True, blank=True, help_text="of the report in force")
+    flagged = models.BooleanField(null=True, blank=True)
+    error = models.TextField(blank=True, help_text="why it failed, for editors only")
+    report = models.ForeignKey(
+        "Report",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="the report in force: the check's own, or an editor's re-score of it",
+    )
+    created_at = models.DateTimeField(default=timezone.now, help_text="waiting since")
+    checked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission_id", "paper_version"], name="one_check_per_paper_version"
+            )
+        ]
+        indexes = [
+            # The sweep's question, answered without reading the checks that are done.
+            models.Index(
+                fields=["created_at"],
+                name="check_waiting",
+                condition=models.Q(state="waiting"),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"check {self.submission_id} v{self.paper_version}: {self.state}"
+
+
 class Report(models.Model):
     class State(models.TextChoices):
         DONE = "done", "done"

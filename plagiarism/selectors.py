@@ -1,4 +1,118 @@
-from plagiarism.models import Report
+"""Reads of the plagiarism app. Other apps learn a paper's check from here, never from its
+tables: ``check_summary`` for one paper, ``with_checks`` to filter or sort a list by it."""
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.urls import reverse
+
+from plagiarism.models import Check, Report
+
+# What an author (and anyone but editors) reads when a check failed: never the error's text.
+FAILED_FOR_PEOPLE = "the similarity check could not be done; the editors are told"
+
+
+@dataclass(frozen=True)
+class CheckSummary:
+    """The check of one version as the rest of the product shows it."""
+
+    state: str  # waiting, done or failed
+    score: float | None
+    flagged: bool | None
+    checked_at: datetime | None
+    error: str  # the plain sentence when it failed, else ""
+    report_path: str | None  # the API's report, when there is one
+    admin_path: str  # the editors' report page
+
+    @property
+    def done(self) -> bool:
+        return self.state == Check.State.DONE
+
+
+def _summary(submission_id, state, score, flagged, checked_at) -> CheckSummary:
+    done = state == Check.State.DONE
+    return CheckSummary(
+        state=state,
+        score=score,
+        flagged=flagged,
+        checked_at=checked_at,
+        error=FAILED_FOR_PEOPLE if state == Check.State.FAILED else "",
+        report_path=reverse("submission-report", kwargs={"submission_id": submission_id})
+        if done
+        else None,
+        admin_path=reverse("admin:plagiarism_report_for_submission", args=[submission_id]),
+    )
+
+
+CHECK_COLUMNS = {
+    "check_state": "state",
+    "check_score": "score",
+    "check_flagged": "flagged",
+    "check_checked_at": "checked_at",
+}
+
+
+def with_checks(submissions: QuerySet, *, version_field: str = "version") -> QuerySet:
+    """``submissions`` (any queryset of a model with the paper's id as ``pk`` and its
+    current version number in ``version_field``) annotated with the current version's check:
+    ``check_state``, ``check_score``, ``check_flagged``, ``check_checked_at``. Filter and sort
+    on these; ``check_summary`` reads them without another query."""
+    current = Check.objects.filter(
+        submission_id=OuterRef("pk"), paper_version=OuterRef(version_field)
+    )
+    return submissions.annotate(
+        **{name: Subquery(current.values(column)[:1]) for name, column in CHECK_COLUMNS.items()}
+    )
+
+
+def check_summary(*, submission_id, paper_version: int, annotated=None) -> CheckSummary | None:
+    """The check of one version, None while none has started. ``annotated``: an object from
+    ``with_checks``, whose annotations answer without a query."""
+    if annotated is not None and hasattr(annotated, "check_state"):
+        values = [getattr(annotated, name) for name in CHECK_COLUMNS]
+    else:
+        row = (
+            Check.objects.filter(submission_id=submission_id, paper_version=paper_version)
+            .values_list(*CHECK_COLUMNS.values())
+            .first()
+        )
+        values = list(row) if row else [None]
+    if values[0] is None or values[0] == Check.State.WAITING:
+        return None
+    return _summary(submission_id, *values)
+
+
+def check_summaries(*, submission_id, versions: Iterable[int]) -> dict[int, CheckSummary]:
+    """The checks of several versions of one paper, by version number (done or failed)."""
+    rows = Check.objects.filter(submission_id=submission_id, paper_version__in=list(versions))
+    return {
+        row.paper_version: _summary(
+            submission_id, row.state, row.score, row.flagged, row.checked_at
+        )
+        for row in rows
+        if row.state != Check.State.WAITING
+    }
+
+
+def check_failed(*, submission_id, paper_version: int) -> bool:
+    return Check.objects.filter(
+        submission_id=submission_id, paper_version=paper_version, state=Check.State.FAILED
+    ).exists()
+
+
+def checks_waiting(*, since_before: datetime, limit: int = 500) -> list[tuple[str, int]]:
+    """(submission id, version) of the checks still waiting since before a time, whatever
+    the paper's status: a paper withdrawn (or moved on by an editor) before its check ran
+    still gets its report, so the corpus and the venue's figures stay complete."""
+    rows = Check.objects.filter(state=Check.State.WAITING, created_at__lt=since_before)
+    return [
+        (str(pk), number)
+        for pk, number in rows.order_by("created_at").values_list("submission_id", "paper_version")[
+            :limit
+        ]
+    ]
 
 
 def report_for(*, submission_id, paper_version: int | None = None) -> Report | None:

@@ -8,18 +8,26 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max
+from django.utils import timezone
 
 from outbox.events import PlagiarismChecked, PlagiarismCheckFailed
 from outbox.services import publish_on_commit
 from plagiarism import engine
-from plagiarism.models import Fingerprint, IndexedPaper, MatchedPassage, Report, ReportSource
-from submissions.models import Submission
-from submissions.selectors import PaperText, paper_texts, paper_version_text
-from submissions.services import (
-    submission_check_reset,
-    submission_mark_check_failed,
-    submission_mark_checked,
+from plagiarism.models import (
+    Check,
+    Fingerprint,
+    IndexedPaper,
+    MatchedPassage,
+    Report,
+    ReportSource,
 )
+from submissions.selectors import (
+    PaperText,
+    paper_current_version,
+    paper_texts,
+    paper_version_text,
+)
+from submissions.services import submission_mark_checked
 
 logger = logging.getLogger(__name__)
 
@@ -134,7 +142,26 @@ class CheckOutcome:
     created: bool
 
 
-def submission_check(*, submission_id: str, paper_version: int | None = None) -> CheckOutcome:
+def check_expect(*, submission_id, paper_version: int) -> None:
+    """A version arrived: its check is waiting (a no-op when the check began already). The
+    sweep finds checks left waiting, in case their task was lost."""
+    Check.objects.bulk_create(
+        [Check(submission_id=submission_id, paper_version=paper_version)], ignore_conflicts=True
+    )
+
+
+def check_drop(*, submission_id) -> None:
+    """Forget the waiting checks of a paper that does not exist."""
+    Check.objects.filter(submission_id=submission_id, state=Check.State.WAITING).delete()
+
+
+def _check_record(*, submission_id, paper_version: int, **fields) -> None:
+    Check.objects.update_or_create(
+        submission_id=submission_id, paper_version=paper_version, defaults=fields
+    )
+
+
+def check_run(*, submission_id: str, paper_version: int | None = None) -> CheckOutcome:
     """Check one version of a submission (its current one when None) against the corpus
     and, in one transaction: store the report, move the submission to ``checked`` and publish
     ``plagiarism_checked``, and put the version in the index in place of its earlier ones.
@@ -208,12 +235,17 @@ def submission_check(*, submission_id: str, paper_version: int | None = None) ->
                 )
                 for p in match.passages
             )
-        _, current = submission_mark_checked(
+        _check_record(
             submission_id=paper.id,
-            similarity_score=result.score,
-            flagged=result.flagged,
             paper_version=paper.version,
+            state=Check.State.DONE,
+            score=result.score,
+            flagged=result.flagged,
+            error="",
+            report=report,
+            checked_at=report.checked_at,
         )
+        _, current = submission_mark_checked(submission_id=paper.id, paper_version=paper.version)
         if current:
             paper_index_add(paper=paper, config=config)
             publish_on_commit(
@@ -238,27 +270,21 @@ def submission_check(*, submission_id: str, paper_version: int | None = None) ->
     return CheckOutcome(report, created=True)
 
 
-FAILED_FOR_PEOPLE = "the similarity check could not be done; the editors are told"
-
-
-def submission_check_failed(
-    *, submission_id: str, error: str, paper_version: int | None = None
-) -> None:
-    """Record that the check of a version kept failing, so the submission shows it instead
-    of waiting, and tell the editors (``plagiarism_check_failed``). The error's own text is
-    kept in the report, for editors; the author reads a plain sentence."""
+def check_fail(*, submission_id, error: str, paper_version: int | None = None) -> None:
+    """Record that the check of a version kept failing, so the paper shows it instead of
+    waiting, and tell the editors (``plagiarism_check_failed``). The error's own text is
+    kept for editors; everyone else reads ``FAILED_FOR_PEOPLE``."""
     with transaction.atomic():
-        submission = Submission.objects.filter(pk=submission_id).only("version").first()
-        if submission is None:
+        current = paper_current_version(submission_id=submission_id)
+        if current is None:
             return
-        number = paper_version or submission.version
-        done = Report.objects.filter(
-            submission_id=submission_id,
-            paper_version=number,
-            algorithm_version=engine.ALGORITHM_VERSION,
-            state=Report.State.DONE,
+        number = paper_version or current
+        check = (
+            Check.objects.select_for_update()
+            .filter(submission_id=submission_id, paper_version=number)
+            .first()
         )
-        if done.exists():
+        if check is not None and check.state == Check.State.DONE:
             return
         Report.objects.update_or_create(
             submission_id=submission_id,
@@ -266,10 +292,14 @@ def submission_check_failed(
             algorithm_version=engine.ALGORITHM_VERSION,
             defaults={"state": Report.State.FAILED, "error": error[:2000]},
         )
-        submission_mark_check_failed(
-            submission_id=submission_id, reason=FAILED_FOR_PEOPLE, paper_version=number
+        _check_record(
+            submission_id=submission_id,
+            paper_version=number,
+            state=Check.State.FAILED,
+            error=error[:2000],
+            checked_at=None,
         )
-        if number == submission.version:
+        if number == current:
             publish_on_commit(
                 PlagiarismCheckFailed(
                     submission_id=submission_id,
@@ -289,27 +319,46 @@ class RecheckNotNeeded(Exception):
     """The current version's check is done, with the current algorithm: nothing to re-run."""
 
 
-def submission_recheck(*, submission_id) -> int:
+def check_rerun(*, submission_id) -> int:
     """Run the current version's check again, when it failed or was made by an earlier
     algorithm (staff: the admin's button and ``POST …/recheck/``). Returns the version
-    number; the check itself runs on the check workers, enqueued when this commits."""
+    number; the check itself runs on the check workers, enqueued when this commits.
+    Raises LookupError for a paper that does not exist."""
     from plagiarism.tasks import check_submission  # the task calls this module
 
     with transaction.atomic():
-        submission = Submission.objects.select_for_update().get(pk=submission_id)
-        number = submission.version
-        reports = Report.objects.filter(submission_id=submission_id, paper_version=number)
-        current = reports.filter(algorithm_version=engine.ALGORITHM_VERSION).first()
-        if current is not None and current.state == Report.State.DONE:
+        number = paper_current_version(submission_id=submission_id)
+        if number is None:
+            raise LookupError(f"no submission {submission_id}")
+        check = (
+            Check.objects.select_for_update(of=("self",))
+            .filter(submission_id=submission_id, paper_version=number)
+            .select_related("report")
+            .first()
+        )
+        up_to_date = (
+            check is not None
+            and check.state == Check.State.DONE
+            and (check.report is None or check.report.algorithm_version == engine.ALGORITHM_VERSION)
+        )
+        if up_to_date:
             raise RecheckNotNeeded(
                 f"The check of version {number} is done and up to date; there is nothing to re-run."
             )
-        if current is None and not submission.plagiarism_error and not reports.exists():
+        if check is None or check.state == Check.State.WAITING:
             raise RecheckNotNeeded(
                 f"The check of version {number} has not finished yet; it runs on its own."
             )
-        reports.filter(state=Report.State.FAILED).delete()
-        submission_check_reset(submission_id=submission_id)
+        Report.objects.filter(
+            submission_id=submission_id, paper_version=number, state=Report.State.FAILED
+        ).delete()
+        _check_record(
+            submission_id=submission_id,
+            paper_version=number,
+            state=Check.State.WAITING,
+            error="",
+            created_at=timezone.now(),
+        )
         transaction.on_commit(
             lambda: check_submission.delay(str(submission_id), number), robust=True
         )

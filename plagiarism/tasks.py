@@ -6,8 +6,8 @@ from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from django.conf import settings
 from django.utils import timezone
 
-from plagiarism.services import submission_check, submission_check_failed
-from submissions.selectors import papers_waiting_for_check
+from plagiarism.selectors import checks_waiting
+from plagiarism.services import check_drop, check_fail, check_run
 
 logger = logging.getLogger(__name__)
 
@@ -18,7 +18,7 @@ class CheckTask(Task):
         process (the soft limit could not stop it): record it, or the sweep would enqueue
         the same check again every PLAGIARISM_SWEEP_AFTER_MINUTES."""
         if isinstance(exc, TimeLimitExceeded) and args:
-            submission_check_failed(
+            check_fail(
                 submission_id=args[0],
                 paper_version=args[1] if len(args) > 1 else None,
                 error=f"the check was stopped at its hard time limit of {exc.args[0]:g} s",
@@ -31,14 +31,15 @@ def check_submission(self, submission_id: str, paper_version: int | None = None)
     with backoff; when it keeps failing, the failure is recorded so the submission shows it
     instead of waiting forever."""
     try:
-        outcome = submission_check(submission_id=submission_id, paper_version=paper_version)
+        outcome = check_run(submission_id=submission_id, paper_version=paper_version)
     except LookupError:
         logger.warning("plagiarism.no_such_submission submission_id=%s", submission_id)
+        check_drop(submission_id=submission_id)  # or the sweep would try again forever
         return {"submission_id": submission_id, "checked": False}
     except SoftTimeLimitExceeded:
         # The same paper would take as long again: record it at once, no retries.
         limit = (self.request.timelimit or (None, None))[1] or self.soft_time_limit
-        submission_check_failed(
+        check_fail(
             submission_id=submission_id,
             paper_version=paper_version,
             error=f"the check took longer than its limit of {limit:g} s "
@@ -47,7 +48,7 @@ def check_submission(self, submission_id: str, paper_version: int | None = None)
         return {"submission_id": submission_id, "checked": False}
     except Exception as exc:
         if self.request.retries >= settings.PLAGIARISM_TASK_MAX_RETRIES:
-            submission_check_failed(
+            check_fail(
                 submission_id=submission_id,
                 paper_version=paper_version,
                 error=f"{type(exc).__name__}: {exc}",
@@ -63,9 +64,9 @@ def sweep_waiting() -> int:
     far longer than a check takes, in case its task was lost with the broker's memory.
     Checks are idempotent, so one enqueued twice costs only the time."""
     cutoff = timezone.now() - timedelta(minutes=settings.PLAGIARISM_SWEEP_AFTER_MINUTES)
-    waiting = papers_waiting_for_check(submitted_before=cutoff)
-    for submission_id in waiting:
-        check_submission.delay(submission_id)
+    waiting = checks_waiting(since_before=cutoff)
+    for submission_id, paper_version in waiting:
+        check_submission.delay(submission_id, paper_version)
     if waiting:
         logger.warning("plagiarism.sweep_enqueued count=%d", len(waiting))
     return len(waiting)

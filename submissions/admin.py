@@ -16,6 +16,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 
 from outbox.workflow import Actor, Status
+from plagiarism.selectors import CheckSummary, check_summaries, check_summary, with_checks
 from submissions.diff import version_diff
 from submissions.models import Note, Submission, Transition, Version
 from submissions.services import TransitionNotAllowed, steps_for, submission_transition
@@ -40,8 +41,8 @@ class ScoreBandFilter(admin.SimpleListFilter):
             return queryset
         _, low, high = band
         if low is None:
-            return queryset.filter(similarity_score__isnull=True)
-        return queryset.filter(similarity_score__gte=low, similarity_score__lt=high)
+            return queryset.filter(check_score__isnull=True)
+        return queryset.filter(check_score__gte=low, check_score__lt=high)
 
 
 BULK_VERBS = {
@@ -95,10 +96,8 @@ class VersionInline(ReadOnlyInline):
 
     @admin.display(description="similarity check")
     def check_summary(self, version: Version) -> str:
-        if version.checked_at is None:
-            return version.plagiarism_error or "not checked yet"
-        flag = ", flagged" if version.plagiarism_flagged else ""
-        return f"{version.similarity_score:.0%}{flag}"
+        summary = check_summaries(submission_id=version.submission_id, versions=[version.number])
+        return in_words(summary.get(version.number), short=True)
 
     @admin.display(description="what changed")
     def changes(self, version: Version) -> str:
@@ -109,6 +108,16 @@ class VersionInline(ReadOnlyInline):
             args=[version.submission_id, version.number],
         )
         return format_html('<a href="{}">changes from version {}</a>', url, version.number - 1)
+
+
+def in_words(summary: CheckSummary | None, *, short: bool = False) -> str:
+    """A check's summary for editors: "12%, flagged", "failed: …", "not checked yet"."""
+    if summary is None:
+        return "not checked yet"
+    if not summary.done:
+        return f"failed: {summary.error}"
+    flag = ", flagged" if summary.flagged else ""
+    return f"{summary.score:.0%}{flag}" if short else f"{summary.score:.1%} similar{flag}"
 
 
 class NoteInline(admin.StackedInline):
@@ -176,7 +185,7 @@ class SubmissionAdmin(admin.ModelAdmin):
     readonly_fields = [name for _, options in fieldsets for name in options["fields"]]
 
     def get_queryset(self, request):
-        queryset = super().get_queryset(request)
+        queryset = with_checks(super().get_queryset(request))
         if request.resolver_match and request.resolver_match.url_name.endswith("changelist"):
             queryset = queryset.defer("text")
         return queryset
@@ -187,25 +196,32 @@ class SubmissionAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False  # withdraw or reject instead: the history and events must stay whole
 
-    @admin.display(description="score", ordering="similarity_score")
+    @admin.display(description="score", ordering="check_score")
     def score(self, submission: Submission) -> str:
-        if submission.similarity_score is None:
+        if getattr(submission, "check_score", None) is None:
             return "–"
-        flag = " ⚑" if submission.plagiarism_flagged else ""
-        return f"{submission.similarity_score:.0%}{flag}"
+        flag = " ⚑" if submission.check_flagged else ""
+        return f"{submission.check_score:.0%}{flag}"
 
     @admin.display(description="summary")
     def plagiarism_summary(self, submission: Submission) -> str:
-        if submission.checked_at is None:
-            return submission.plagiarism_error or "not checked yet"
-        verdict = "flagged" if submission.plagiarism_flagged else "not flagged"
-        checked = f"{submission.checked_at:%Y-%m-%d %H:%M} UTC"
+        summary = self.summary_of(submission)
+        if summary is None or not summary.done:
+            return in_words(summary)
+        verdict = "flagged" if summary.flagged else "not flagged"
+        checked = f"{summary.checked_at:%Y-%m-%d %H:%M} UTC"
         return format_html(
             '{} similar, {}, checked {} — <a href="{}">full report</a>',
-            f"{submission.similarity_score:.1%}",
+            f"{summary.score:.1%}",
             verdict,
             checked,
-            reverse("admin:plagiarism_report_for_submission", args=[submission.pk]),
+            summary.admin_path,
+        )
+
+    @staticmethod
+    def summary_of(submission: Submission) -> CheckSummary | None:
+        return check_summary(
+            submission_id=submission.pk, paper_version=submission.version, annotated=submission
         )
 
     @admin.display(description="file")
@@ -315,8 +331,10 @@ class SubmissionAdmin(admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         submission = self.get_object(request, object_id)
+        summary = self.summary_of(submission) if submission else None
         extra = {
-            "transitions": self.editor_transitions(submission, request.user) if submission else []
+            "transitions": self.editor_transitions(submission, request.user) if submission else [],
+            "check_failed": summary is not None and summary.state == "failed",
         }
         return super().change_view(request, object_id, form_url, extra | (extra_context or {}))
 
@@ -393,6 +411,7 @@ class SubmissionAdmin(admin.ModelAdmin):
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
             "submission": submission,
+            "check": in_words(self.summary_of(submission)),
             "form": form,
             "to_status": steps[to_status],
             "change_url": change_url,

@@ -52,27 +52,12 @@ class Submission(models.Model):
     word_count = models.PositiveIntegerField()
     content_hash = models.CharField(max_length=64, help_text="SHA-256 of the normalised text")
 
-    similarity_score = models.FloatField(null=True, blank=True)
-    plagiarism_flagged = models.BooleanField(null=True, blank=True)
-    checked_at = models.DateTimeField(null=True, blank=True)
-    plagiarism_error = models.CharField(
-        max_length=500, blank=True, help_text="why the plagiarism check could not be done"
-    )
-
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["-created_at"]
-        indexes = [
-            models.Index(fields=["author", "-created_at"]),
-            # The plagiarism sweep's question, answered without reading the checked papers.
-            models.Index(
-                fields=["created_at"],
-                name="submission_unchecked",
-                condition=models.Q(checked_at__isnull=True, plagiarism_error=""),
-            ),
-        ]
+        indexes = [models.Index(fields=["author", "-created_at"])]
 
     def __str__(self) -> str:
         return self.title
@@ -105,8 +90,9 @@ class Transition(models.Model):
 
 
 class Version(models.Model):
-    """One version of a paper as its author sent it, with its own plagiarism check. The
-    submission's file and text fields repeat its current (highest) version's."""
+    """One version of a paper as its author sent it (each gets its own plagiarism check, in
+    the plagiarism app). The submission's file and text fields repeat its current (highest)
+    version's."""
 
     submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
@@ -118,10 +104,6 @@ class Version(models.Model):
     word_count = models.PositiveIntegerField()
     content_hash = models.CharField(max_length=64)
     response = models.TextField(blank=True, help_text="the author's letter to the editors")
-    similarity_score = models.FloatField(null=True, blank=True)
-    plagiarism_flagged = models.BooleanField(null=True, blank=True)
-    checked_at = models.DateTimeField(null=True, blank=True)
-    plagiarism_error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

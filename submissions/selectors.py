@@ -8,13 +8,15 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 from django.db.models import Prefetch, QuerySet
 
+from plagiarism.selectors import with_checks
 from submissions.models import Note, Submission, Transition, Version
 
 HISTORY = Prefetch("history", queryset=Transition.objects.select_related("actor"))
 
 
 def submissions_visible_to(*, user: AbstractBaseUser) -> QuerySet[Submission]:
-    submissions = Submission.objects.select_related("author").defer("text")
+    """With the current version's check annotated (``plagiarism.selectors.with_checks``)."""
+    submissions = with_checks(Submission.objects.select_related("author").defer("text"))
     return submissions if user.is_staff else submissions.filter(author=user)
 
 
@@ -32,7 +34,7 @@ def submissions_filtered(
     if author:
         submissions = submissions.filter(author__username__iexact=author)
     if flagged is not None:
-        submissions = submissions.filter(plagiarism_flagged=flagged)
+        submissions = submissions.filter(check_flagged=flagged)
     if search:
         submissions = submissions.filter(title__icontains=search)
     return submissions
@@ -112,13 +114,6 @@ def paper_ids_in_order() -> Iterator[str]:
         yield str(pk)
 
 
-def papers_waiting_for_check(*, submitted_before: datetime, limit: int = 500) -> list[str]:
-    """Ids of submissions still waiting for their plagiarism check since before a time,
-    whatever their status: a paper withdrawn (or moved on by an editor) before its check ran
-    still gets its report, so the corpus and the venue's figures stay complete."""
-    rows = Submission.objects.filter(
-        checked_at__isnull=True,
-        plagiarism_error="",
-        created_at__lt=submitted_before,
-    ).order_by("created_at")
-    return [str(pk) for pk in rows.values_list("id", flat=True)[:limit]]
+def paper_current_version(*, submission_id) -> int | None:
+    """The current version's number, or None when there is no such paper."""
+    return Submission.objects.filter(pk=submission_id).values_list("version", flat=True).first()

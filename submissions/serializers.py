@@ -5,6 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from outbox.workflow import OPEN_TO_VERSIONS, Status
+from plagiarism.selectors import CheckSummary, check_summary
 from submissions.models import STATUS_CHOICES, Note, Submission, Transition, Version
 from submissions.services import steps_for
 
@@ -188,21 +189,24 @@ class TransitionOutput(serializers.ModelSerializer):
 
 
 class PlagiarismSummaryOutput(serializers.Serializer):
-    similarity_score = serializers.FloatField(allow_null=True)
-    flagged = serializers.BooleanField(source="plagiarism_flagged", allow_null=True)
+    """A check's summary, read from ``plagiarism.selectors.CheckSummary``."""
+
+    similarity_score = serializers.FloatField(source="score", allow_null=True)
+    flagged = serializers.BooleanField(allow_null=True)
     checked_at = serializers.DateTimeField(allow_null=True)
-    error = serializers.CharField(source="plagiarism_error")
+    error = serializers.CharField(help_text="why the check could not be done, or empty")
     report_url = serializers.SerializerMethodField()
 
     @extend_schema_field(serializers.URLField(allow_null=True))
-    def get_report_url(self, submission: Submission) -> str | None:
-        if submission.checked_at is None:
-            return None
-        return absolute(self.context, "submission-report", submission_id=submission.id)
+    def get_report_url(self, summary: CheckSummary) -> str | None:
+        return absolute_path(self.context, summary.report_path) if summary.report_path else None
 
 
 def absolute(context: dict, name: str, **kwargs) -> str:
-    path = reverse(name, kwargs=kwargs)
+    return absolute_path(context, reverse(name, kwargs=kwargs))
+
+
+def absolute_path(context: dict, path: str) -> str:
     request = context.get("request")
     return request.build_absolute_uri(path) if request else path
 
@@ -253,9 +257,12 @@ class SubmissionOutput(serializers.ModelSerializer):
 
     @extend_schema_field(PlagiarismSummaryOutput(allow_null=True))
     def get_plagiarism(self, submission: Submission) -> dict | None:
-        if submission.checked_at is None and not submission.plagiarism_error:
+        summary = check_summary(
+            submission_id=submission.pk, paper_version=submission.version, annotated=submission
+        )
+        if summary is None:
             return None
-        return PlagiarismSummaryOutput(submission, context=self.context).data
+        return PlagiarismSummaryOutput(summary, context=self.context).data
 
 
 class SubmissionDetailOutput(SubmissionOutput):
@@ -287,16 +294,19 @@ class SubmissionDetailOutput(SubmissionOutput):
 
 
 class VersionCheckOutput(serializers.Serializer):
-    similarity_score = serializers.FloatField(allow_null=True)
-    flagged = serializers.BooleanField(source="plagiarism_flagged", allow_null=True)
+    similarity_score = serializers.FloatField(source="score", allow_null=True)
+    flagged = serializers.BooleanField(allow_null=True)
     checked_at = serializers.DateTimeField(allow_null=True)
-    error = serializers.CharField(source="plagiarism_error")
+    error = serializers.CharField()
+
+
+NOT_CHECKED = {"similarity_score": None, "flagged": None, "checked_at": None, "error": ""}
 
 
 class VersionOutput(serializers.ModelSerializer):
     file_url = serializers.SerializerMethodField()
     diff_url = serializers.SerializerMethodField()
-    plagiarism = VersionCheckOutput(source="*", help_text="this version's own check")
+    plagiarism = serializers.SerializerMethodField(help_text="this version's own check")
 
     class Meta:
         model = Version
@@ -324,6 +334,11 @@ class VersionOutput(serializers.ModelSerializer):
             submission_id=version.submission_id,
             number=version.number,
         )
+
+    @extend_schema_field(VersionCheckOutput())
+    def get_plagiarism(self, version: Version) -> dict:
+        summary = check_summary(submission_id=version.submission_id, paper_version=version.number)
+        return VersionCheckOutput(summary).data if summary else NOT_CHECKED
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_diff_url(self, version: Version) -> str | None:

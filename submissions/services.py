@@ -3,6 +3,7 @@ which enforces the workflow (``outbox.workflow.WORKFLOW``, the one table of allo
 publishes the event in the same transaction."""
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -188,7 +189,6 @@ PAPER_FIELDS = [
     "word_count",
     "content_hash",
 ]
-CHECK_FIELDS = ["similarity_score", "plagiarism_flagged", "checked_at", "plagiarism_error"]
 
 
 def _paper_fields(source: Submission | Version) -> dict:
@@ -206,12 +206,22 @@ def _uploaded(submission: Submission) -> PaperUploaded:
     )
 
 
+# A step's condition is a fact another app owns (the check failed: plagiarism). That app
+# registers the test when it starts (its AppConfig.ready), so submissions never imports it.
+CONDITION_TESTS: dict[Condition, Callable[[Submission], bool]] = {}
+
+
+def condition_register(*, condition: Condition, test: Callable[[Submission], bool]) -> None:
+    CONDITION_TESTS[condition] = test
+
+
 def condition_holds(condition: Condition | None, submission: Submission) -> bool:
     if condition is None:
         return True
-    if condition == Condition.CHECK_FAILED:
-        return submission.checked_at is None and bool(submission.plagiarism_error)
-    raise ValueError(f"unknown condition {condition!r}")
+    test = CONDITION_TESTS.get(condition)
+    if test is None:
+        raise ValueError(f"no app registered a test for the condition {condition!r}")
+    return test(submission)
 
 
 def _may_take(step: Step, submission: Submission, actor: AbstractBaseUser | None) -> bool:
@@ -401,8 +411,6 @@ def submission_version_add(
             version.save(force_insert=True)
             for name, value in _paper_fields(version).items():
                 setattr(locked, name, value)
-            for name in CHECK_FIELDS:  # the new version's check is still to come
-                setattr(locked, name, "" if name == "plagiarism_error" else None)
             locked.version = version.number
             from_status = locked.status
             locked.status = Status.SUBMITTED
@@ -424,63 +432,17 @@ def submission_version_add(
     return version
 
 
-def submission_mark_checked(
-    *, submission_id, similarity_score: float, flagged: bool, paper_version: int | None = None
-) -> tuple[Submission, bool]:
-    """Record the plagiarism check's summary of one version (the current one when None) and,
-    for the current version, move the submission to ``checked``. Returns the submission and
-    whether the version checked is still its current one.
+def submission_mark_checked(*, submission_id, paper_version: int) -> tuple[Submission, bool]:
+    """The plagiarism check of one version is done: for the current version, move the
+    submission to ``checked``. Returns the submission and whether the version checked is
+    still its current one.
 
-    Called by the plagiarism app inside its own transaction (which publishes
-    ``plagiarism_checked``). A submission withdrawn meanwhile keeps its status but still
-    gets the summary.
-    """
+    Called by the plagiarism app inside its own transaction (which records the check and
+    publishes ``plagiarism_checked``). A submission withdrawn or moved on meanwhile keeps its
+    status."""
     with transaction.atomic():
         locked = Submission.objects.select_for_update().get(pk=submission_id)
-        number = paper_version or locked.version
-        summary = {
-            "similarity_score": similarity_score,
-            "plagiarism_flagged": flagged,
-            "plagiarism_error": "",
-            "checked_at": timezone.now(),
-        }
-        Version.objects.filter(submission=locked, number=number).update(**summary)
-        current = number == locked.version
-        if current:
-            for name, value in summary.items():
-                setattr(locked, name, value)
-            locked.save(update_fields=list(summary))
-            if locked.status == Status.SUBMITTED:
-                locked = submission_transition(
-                    submission=locked, to_status=Status.CHECKED, actor=None
-                )
+        current = paper_version == locked.version
+        if current and locked.status == Status.SUBMITTED:
+            locked = submission_transition(submission=locked, to_status=Status.CHECKED, actor=None)
     return locked, current
-
-
-def submission_mark_check_failed(*, submission_id, reason: str, paper_version: int | None = None):
-    """The plagiarism check gave up: say so on the version (and on the submission, if it is
-    its current version) rather than wait forever."""
-    with transaction.atomic():
-        locked = Submission.objects.select_for_update().filter(pk=submission_id).first()
-        if locked is None:
-            return
-        number = paper_version or locked.version
-        Version.objects.filter(submission=locked, number=number, checked_at__isnull=True).update(
-            plagiarism_error=reason[:500]
-        )
-        if number == locked.version and locked.checked_at is None:
-            locked.plagiarism_error = reason[:500]
-            locked.save(update_fields=["plagiarism_error", "updated_at"])
-
-
-def submission_check_reset(*, submission_id) -> Submission:
-    """Clear the current version's failed check, so that it can run again (a recheck)."""
-    with transaction.atomic():
-        locked = Submission.objects.select_for_update().get(pk=submission_id)
-        Version.objects.filter(submission=locked, number=locked.version).update(
-            plagiarism_error="", checked_at=None, similarity_score=None, plagiarism_flagged=None
-        )
-        for name in CHECK_FIELDS:
-            setattr(locked, name, "" if name == "plagiarism_error" else None)
-        locked.save(update_fields=[*CHECK_FIELDS, "updated_at"])
-    return locked

@@ -10,7 +10,7 @@ import sys
 import httpx
 import pytest
 
-from plagiarism.services import submission_check
+from plagiarism.services import check_run
 from plagiarism.tests.factories import prose
 from submissions.tests.factories import pdf_bytes
 
@@ -118,7 +118,7 @@ def test_a_generated_client_does_a_whole_author_round(live_api, papers_client):
     detail = submissions_retrieve.sync(submission_id=as_text.id, client=author)
     assert [h.to_status for h in detail.history] == ["submitted"]
 
-    submission_check(submission_id=str(as_text.id))  # what the check workers would do
+    check_run(submission_id=str(as_text.id))  # what the check workers would do
     report = submissions_report_retrieve.sync(submission_id=as_text.id, client=author)
     assert report.paper_version == 1 and report.state == "done"
 

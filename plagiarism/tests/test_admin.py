@@ -1,7 +1,7 @@
 import pytest
 from django.test import Client
 
-from plagiarism.services import submission_check
+from plagiarism.services import check_run
 from plagiarism.tests.factories import prose
 from submissions.services import submission_create
 from submissions.tests.factories import EditorFactory, UserFactory
@@ -16,11 +16,11 @@ def report_url(submission) -> str:
 def test_the_report_page_shows_paper_and_source_side_by_side_with_linked_passages():
     shared = prose(1, 40)
     source = submission_create(author=UserFactory(), title="Source <b>paper</b>", text=shared)
-    submission_check(submission_id=str(source.pk))
+    check_run(submission_id=str(source.pk))
     paper = submission_create(
         author=UserFactory(), title="Suspect", text=f"{prose(2, 40)} {shared}"
     )
-    submission_check(submission_id=str(paper.pk))
+    check_run(submission_id=str(paper.pk))
     office = Client()
     office.force_login(EditorFactory())
 

@@ -4,7 +4,7 @@ import pytest
 from django.core.management import CommandError, call_command
 
 from plagiarism.models import Fingerprint, IndexedPaper
-from plagiarism.services import submission_check
+from plagiarism.services import check_run
 from plagiarism.tests.factories import prose
 from submissions.services import submission_create
 from submissions.tests.factories import UserFactory
@@ -23,7 +23,7 @@ def test_reindex_rebuilds_the_index_from_stored_texts():
         submission_create(author=UserFactory(), title=f"p{n}", text=prose(n, 120)) for n in range(3)
     ]
     for paper in papers:
-        submission_check(submission_id=str(paper.pk))
+        check_run(submission_id=str(paper.pk))
     before = Fingerprint.objects.count()
     Fingerprint.objects.all().delete()
     IndexedPaper.objects.all().delete()
@@ -35,7 +35,7 @@ def test_reindex_rebuilds_the_index_from_stored_texts():
 def test_check_a_file_against_the_corpus_without_submitting_it(tmp_path):
     shared = prose(10, 60)
     source = submission_create(author=UserFactory(), title="Earlier work", text=shared)
-    submission_check(submission_id=str(source.pk))
+    check_run(submission_id=str(source.pk))
     file = tmp_path / "draft.txt"
     file.write_text(f"{prose(11, 60)} {shared}")
     output = run("plagiarism_check", str(file))

@@ -9,8 +9,9 @@ from outbox.models import OutboxEvent
 from outbox.relay import Relay
 from plagiarism.handlers import GROUP as PLAGIARISM
 from plagiarism.models import IndexedPaper, Report
-from plagiarism.services import submission_check, submission_check_failed
-from plagiarism.tests.factories import prose
+from plagiarism.selectors import check_summary
+from plagiarism.services import check_fail, check_run
+from plagiarism.tests.factories import check_state, prose
 from submissions.models import Status, Submission
 from submissions.services import submission_create, submission_withdraw
 from submissions.tests.factories import UserFactory
@@ -44,8 +45,8 @@ def test_an_upload_is_checked_through_kafka_and_a_real_worker(kafka_topics, cele
     (source,) = report.sources.all()
     assert str(source.source_submission_id) == str(original.pk)
     assert report.score == pytest.approx(80 / 200, abs=0.01) and report.flagged
-    copy.refresh_from_db()
-    assert copy.similarity_score == report.score and copy.plagiarism_flagged
+    summary = check_summary(submission_id=copy.pk, paper_version=1)
+    assert summary.score == report.score and summary.flagged
     assert IndexedPaper.objects.count() == 2
     events = OutboxEvent.objects.filter(event_type="plagiarism_checked", key=str(copy.pk))
     (event,) = events
@@ -63,8 +64,8 @@ def test_an_upload_is_checked_through_kafka_and_a_real_worker(kafka_topics, cele
 @pytest.mark.django_db
 def test_a_second_check_of_the_same_submission_changes_nothing():
     submission = submission_create(author=UserFactory(), title="Once", text=prose(4, 100))
-    first = submission_check(submission_id=str(submission.pk))
-    second = submission_check(submission_id=str(submission.pk))
+    first = check_run(submission_id=str(submission.pk))
+    second = check_run(submission_id=str(submission.pk))
     assert first.created and not second.created
     assert Report.objects.count() == 1
     assert OutboxEvent.objects.filter(event_type="plagiarism_checked").count() == 1
@@ -75,7 +76,7 @@ def test_a_second_check_of_the_same_submission_changes_nothing():
 def test_a_check_that_keeps_failing_shows_on_the_submission_and_the_report():
     author = UserFactory()
     submission = submission_create(author=author, title="Unlucky", text=prose(5, 100))
-    submission_check_failed(submission_id=str(submission.pk), error="RuntimeError: disk full")
+    check_fail(submission_id=str(submission.pk), error="RuntimeError: disk full")
     api = APIClient()
     api.force_authenticate(author)
     detail = api.get(f"/api/submissions/{submission.pk}/").json()
@@ -86,7 +87,7 @@ def test_a_check_that_keeps_failing_shows_on_the_submission_and_the_report():
     report = api.get(f"/api/submissions/{submission.pk}/report/").json()
     assert report["state"] == "failed" and report["error"] == "RuntimeError: disk full"
     # A later successful check replaces the failure.
-    assert submission_check(submission_id=str(submission.pk)).created
+    assert check_run(submission_id=str(submission.pk)).created
     assert Report.objects.get().state == Report.State.DONE
 
 
@@ -98,7 +99,7 @@ def test_the_report_is_only_for_its_author_and_staff():
     api.force_authenticate(author)
     missing = api.get(f"/api/submissions/{submission.pk}/report/")
     assert missing.status_code == 404 and "no similarity report yet" in missing.json()["detail"]
-    submission_check(submission_id=str(submission.pk))
+    check_run(submission_id=str(submission.pk))
     assert api.get(f"/api/submissions/{submission.pk}/report/").status_code == 200
     api.force_authenticate(stranger)
     assert api.get(f"/api/submissions/{submission.pk}/report/").status_code == 404
@@ -118,7 +119,7 @@ def test_a_failing_check_is_retried_then_recorded_as_failed(settings, monkeypatc
         calls.append(submission_id)
         raise RuntimeError("the index is unavailable")
 
-    monkeypatch.setattr(tasks, "submission_check", broken)
+    monkeypatch.setattr(tasks, "check_run", broken)
     submission = submission_create(author=UserFactory(), title="Retried", text=prose(7, 100))
     result = tasks.check_submission.apply(args=[str(submission.pk)])  # runs here, with retries
     assert result.failed()
@@ -126,7 +127,7 @@ def test_a_failing_check_is_retried_then_recorded_as_failed(settings, monkeypatc
     report = Report.objects.get(submission_id=submission.pk)
     assert report.state == Report.State.FAILED
     assert report.error == "RuntimeError: the index is unavailable"
-    assert Submission.objects.get(pk=submission.pk).plagiarism_error
+    assert check_state(submission) == "failed"
 
 
 def test_a_submission_whose_check_was_lost_is_checked_by_the_sweep(
@@ -136,6 +137,8 @@ def test_a_submission_whose_check_was_lost_is_checked_by_the_sweep(
 
     from django.utils import timezone
 
+    from plagiarism.models import Check
+    from plagiarism.services import check_expect
     from plagiarism.tasks import sweep_waiting
 
     settings.PLAGIARISM_SWEEP_AFTER_MINUTES = 10
@@ -144,8 +147,12 @@ def test_a_submission_whose_check_was_lost_is_checked_by_the_sweep(
     withdrawn = submission_create(author=author, title="Withdrawn early", text=prose(10, 100))
     submission_withdraw(submission=withdrawn, author=author)  # before its check ran
     fresh = submission_create(author=UserFactory(), title="Just in", text=prose(9, 100))
+    for paper in (waiting, withdrawn, fresh):  # what the consumer did before the task got lost
+        check_expect(submission_id=paper.pk, paper_version=1)
     an_hour_ago = timezone.now() - timedelta(hours=1)
-    Submission.objects.filter(pk__in=[waiting.pk, withdrawn.pk]).update(created_at=an_hour_ago)
+    Check.objects.filter(submission_id__in=[waiting.pk, withdrawn.pk]).update(
+        created_at=an_hour_ago
+    )
 
     assert sweep_waiting() == 2  # the fresh one still has time
     for lost in (waiting, withdrawn):
@@ -154,6 +161,7 @@ def test_a_submission_whose_check_was_lost_is_checked_by_the_sweep(
         assert reports.count() == 1
     assert checked(waiting) and not checked(fresh)
     assert Submission.objects.get(pk=withdrawn.pk).status == Status.WITHDRAWN
+    assert sweep_waiting() == 0  # nothing is left waiting
 
 
 @pytest.mark.django_db
@@ -174,11 +182,11 @@ def test_a_paper_indexed_while_a_check_ran_is_not_missed(monkeypatch):
         result = real_check(*args, **kwargs)
         calls.append(result.score)
         if len(calls) == 1:  # the copy's first look, before the source is in the index
-            submission_check(submission_id=str(source.pk))
+            check_run(submission_id=str(source.pk))
         return result
 
     monkeypatch.setattr(services.engine, "check", check_then_let_the_other_commit)
-    submission_check(submission_id=str(copy.pk))
+    check_run(submission_id=str(copy.pk))
     report = Report.objects.get(submission_id=copy.pk)
     assert calls[0] == 0  # the first look saw nothing
     assert report.score == pytest.approx(0.5) and report.flagged

@@ -7,10 +7,9 @@ from config.celery import route_task
 from harness import client_for, wait_until
 from plagiarism import engine
 from plagiarism.models import Report
-from plagiarism.services import submission_check
+from plagiarism.services import check_run
 from plagiarism.tasks import check_submission
-from plagiarism.tests.factories import prose
-from submissions.models import Submission
+from plagiarism.tests.factories import check_state, prose
 from submissions.services import submission_create
 from submissions.tests.factories import UserFactory
 
@@ -36,7 +35,7 @@ def test_a_paper_over_the_word_cap_is_checked_on_its_first_words_and_the_report_
     settings.PLAGIARISM_MAX_WORDS = 50
     author = UserFactory()
     submission = submission_create(author=author, title="Long", text=prose(31, 400))
-    submission_check(submission_id=str(submission.pk))
+    check_run(submission_id=str(submission.pk))
     report = Report.objects.get(submission_id=submission.pk)
     assert report.words_limit == 50 and report.counted_words == 50
     body = client_for(author).get(f"/api/submissions/{submission.pk}/report/").json()
@@ -44,7 +43,7 @@ def test_a_paper_over_the_word_cap_is_checked_on_its_first_words_and_the_report_
 
     settings.PLAGIARISM_MAX_WORDS = 1000
     short = submission_create(author=author, title="Short", text=prose(32, 400))
-    submission_check(submission_id=str(short.pk))
+    check_run(submission_id=str(short.pk))
     assert Report.objects.get(submission_id=short.pk).words_limit is None
 
 
@@ -64,7 +63,7 @@ def test_a_check_past_its_time_limit_is_recorded_failed_with_a_reason_editors_se
     assert report.error == (
         "the check took longer than its limit of 0.2 s (PLAGIARISM_TASK_SOFT_SECONDS)"
     )
-    assert Submission.objects.get(pk=submission.pk).plagiarism_error
+    assert check_state(submission) == "failed"
 
 
 @pytest.mark.django_db
@@ -78,7 +77,7 @@ def test_a_check_killed_at_its_hard_time_limit_is_recorded_failed_too():
     report = Report.objects.get(submission_id=submission.pk)
     assert report.state == Report.State.FAILED
     assert report.error == "the check was stopped at its hard time limit of 55 s"
-    assert Submission.objects.get(pk=submission.pk).plagiarism_error
+    assert check_state(submission) == "failed"
 
     other = submission_create(author=UserFactory(), title="Other", text=prose(36, 100))
     check_submission.on_failure(RuntimeError("retried elsewhere"), "id", [str(other.pk)], {}, None)

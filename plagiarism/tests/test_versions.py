@@ -8,16 +8,16 @@ from outbox.models import OutboxEvent
 from outbox.workflow import Status
 from plagiarism import engine
 from plagiarism.models import Fingerprint, IndexedPaper, Report
-from plagiarism.services import submission_check, submission_check_failed
-from plagiarism.tests.factories import prose
-from submissions.models import Submission, Version
+from plagiarism.services import check_fail, check_run
+from plagiarism.tests.factories import check_state, prose
+from submissions.models import Submission
 from submissions.services import submission_create, submission_version_add
 from submissions.tests.factories import UserFactory
 
 
 def versioned(author, first: str, second: str) -> Submission:
     submission = submission_create(author=author, title="Twice", text=first)
-    submission_check(submission_id=str(submission.pk))
+    check_run(submission_id=str(submission.pk))
     submission_version_add(submission=submission, author=author, text=second)
     return Submission.objects.get(pk=submission.pk)
 
@@ -27,12 +27,11 @@ def test_a_second_version_is_checked_without_counting_the_first():
     author = UserFactory()
     first = prose(1, 400)
     submission = versioned(author, first, first + " " + prose(2, 50))
-    outcome = submission_check(submission_id=str(submission.pk))
+    outcome = check_run(submission_id=str(submission.pk))
     assert outcome.report.paper_version == 2
     assert outcome.report.score == 0.0 and not outcome.report.sources.exists()
     fresh = Submission.objects.get(pk=submission.pk)
-    assert fresh.status == Status.CHECKED and fresh.similarity_score == 0.0
-    assert Version.objects.get(submission=submission, number=2).checked_at is not None
+    assert fresh.status == Status.CHECKED and check_state(submission, 2) == "done"
     # The index holds version 2 now, not both.
     assert IndexedPaper.objects.filter(submission_id=submission.pk).count() == 1
     words = engine.prepare(first + " " + prose(2, 50), engine.Config())
@@ -44,12 +43,12 @@ def test_a_second_version_is_checked_without_counting_the_first():
 @pytest.mark.django_db
 def test_a_second_version_still_counts_someone_elses_earlier_paper():
     borrowed = prose(3, 300)
-    submission_check(
+    check_run(
         submission_id=str(submission_create(author=UserFactory(), title="Source", text=borrowed).pk)
     )
     author = UserFactory()
     submission = versioned(author, prose(4, 300), prose(4, 300) + " " + borrowed)
-    report = submission_check(submission_id=str(submission.pk)).report
+    report = check_run(submission_id=str(submission.pk)).report
     assert report.flagged and report.score > 0.4
 
 
@@ -59,13 +58,13 @@ def test_a_check_of_a_version_superseded_meanwhile_changes_nothing_but_its_own_r
     submission = submission_create(author=author, title="Quick", text=prose(5, 300))
     submission_version_add(submission=submission, author=author, text=prose(6, 300))
     OutboxEvent.objects.all().delete()
-    old = submission_check(submission_id=str(submission.pk), paper_version=1)
+    old = check_run(submission_id=str(submission.pk), paper_version=1)
     assert old.report.paper_version == 1
     fresh = Submission.objects.get(pk=submission.pk)
-    assert fresh.status == Status.SUBMITTED and fresh.checked_at is None  # v2 still to check
+    assert fresh.status == Status.SUBMITTED and check_state(submission, 2) is None  # to check
     assert not OutboxEvent.objects.exists()  # nobody is told about a superseded version
     assert not IndexedPaper.objects.filter(submission_id=submission.pk).exists()
-    assert Version.objects.get(submission=submission, number=1).checked_at is not None
+    assert check_state(submission, 1) == "done"
 
 
 @pytest.mark.django_db
@@ -75,7 +74,7 @@ def test_the_report_endpoint_shows_the_current_versions_report():
     api = client_for(author)
     waiting = api.get(f"/api/submissions/{submission.pk}/report/")
     assert waiting.status_code == 404 and "version 2" in waiting.json()["detail"]
-    submission_check(submission_id=str(submission.pk))
+    check_run(submission_id=str(submission.pk))
     report = api.get(f"/api/submissions/{submission.pk}/report/").json()
     assert report["paper_version"] == 2
 
@@ -84,7 +83,7 @@ def test_the_report_endpoint_shows_the_current_versions_report():
 def test_a_failed_check_is_told_to_the_editors_through_the_outbox():
     submission = submission_create(author=UserFactory(), title="Unlucky", text=prose(9, 100))
     OutboxEvent.objects.all().delete()
-    submission_check_failed(submission_id=str(submission.pk), error="RuntimeError: disk full")
+    check_fail(submission_id=str(submission.pk), error="RuntimeError: disk full")
     (event,) = OutboxEvent.objects.all()
     assert event.event_type == "plagiarism_check_failed"
     assert event.payload["paper_version"] == 1
@@ -98,7 +97,7 @@ def test_recheck_is_for_editors_and_only_when_there_is_something_to_run_again():
     path = f"/api/submissions/{submission.pk}/recheck/"
     running = office.post(path)
     assert running.status_code == 409 and "has not finished yet" in running.json()["detail"]
-    submission_check(submission_id=str(submission.pk))
+    check_run(submission_id=str(submission.pk))
     done = office.post(path)
     assert done.status_code == 409 and "up to date" in done.json()["detail"]
     assert client_for(author).post(path).status_code == 404
@@ -107,12 +106,12 @@ def test_recheck_is_for_editors_and_only_when_there_is_something_to_run_again():
 def test_a_recheck_of_a_failed_check_runs_it_again_on_a_real_worker(celery_worker):
     author, editor = UserFactory(), UserFactory(is_staff=True)
     submission = submission_create(author=author, title="Failed once", text=prose(11, 200))
-    submission_check_failed(submission_id=str(submission.pk), error="RuntimeError: disk full")
-    assert Submission.objects.get(pk=submission.pk).plagiarism_error
+    check_fail(submission_id=str(submission.pk), error="RuntimeError: disk full")
+    assert check_state(submission) == "failed"
     response = client_for(editor).post(f"/api/submissions/{submission.pk}/recheck/")
     assert response.status_code == 202, response.content
     assert response.json()["paper_version"] == 1
-    assert Submission.objects.get(pk=submission.pk).plagiarism_error == ""
+    assert check_state(submission) == "waiting"
     wait_until(
         lambda: Submission.objects.get(pk=submission.pk).status == Status.CHECKED,
         timeout=60,

@@ -6,8 +6,10 @@ from django.test import Client
 
 from harness import client_for
 from outbox.models import OutboxEvent
+from plagiarism.selectors import check_summary
+from plagiarism.tests.factories import check_recorded
 from submissions.models import Status, Submission
-from submissions.services import submission_create, submission_mark_checked
+from submissions.services import submission_create
 from submissions.tests.factories import PARAGRAPH, UserFactory, pdf_bytes
 
 pytestmark = pytest.mark.django_db
@@ -25,9 +27,7 @@ def office(editor) -> Client:
 def paper(author, title="Paper", score=None) -> Submission:
     submission = submission_create(author=author, title=title, text=PARAGRAPH)
     if score is not None:
-        submission, _ = submission_mark_checked(
-            submission_id=submission.pk, similarity_score=score, flagged=score >= 0.4
-        )
+        submission = check_recorded(submission, score=score, flagged=score >= 0.4)
     return submission
 
 
@@ -74,7 +74,7 @@ def test_the_detail_page_shows_text_file_summary_history_and_the_next_steps(offi
         format="multipart",
     ).json()["id"]
     submission = Submission.objects.get(pk=submission_id)
-    submission_mark_checked(submission_id=submission.pk, similarity_score=0.12, flagged=False)
+    check_recorded(submission, score=0.12, flagged=False)
 
     page = office.get(f"{CHANGELIST}{submission_id}/change/").content.decode()
     assert "fingerprints of word sequences" in page
@@ -160,10 +160,10 @@ def test_bulk_accept_asks_for_one_comment_then_decides_each_paper(office, author
 
 
 def test_the_admin_offers_desk_reject_and_a_recheck_after_a_failed_check(office, author):
-    from plagiarism.services import submission_check_failed
+    from plagiarism.services import check_fail
 
     submission = paper(author)
-    submission_check_failed(submission_id=str(submission.pk), error="RuntimeError: disk full")
+    check_fail(submission_id=str(submission.pk), error="RuntimeError: disk full")
     page = office.get(f"{CHANGELIST}{submission.pk}/change/").content.decode()
     assert f"{CHANGELIST}{submission.pk}/transition/rejected/" in page
     assert "Desk reject" in page and "Re-run the check" in page
@@ -171,7 +171,7 @@ def test_the_admin_offers_desk_reject_and_a_recheck_after_a_failed_check(office,
     assert office.get(recheck).status_code == 200
     response = office.post(recheck, follow=True)
     assert "is queued again" in response.content.decode()
-    assert Submission.objects.get(pk=submission.pk).plagiarism_error == ""
+    assert check_summary(submission_id=submission.pk, paper_version=1) is None  # waiting again
 
 
 def test_the_admin_shows_versions_with_what_changed_and_takes_notes(office, author, editor):

@@ -293,11 +293,11 @@ def test_another_authors_submission_is_not_found(api, other_author):
 
 
 def test_detail_shows_status_history_and_the_plagiarism_summary_once_there(api, author):
-    from submissions.services import submission_mark_checked
+    from plagiarism.tests.factories import check_recorded
 
     submission = text_submission(author)
     assert api.get(detail(submission.id)).json()["plagiarism"] is None
-    submission_mark_checked(submission_id=submission.pk, similarity_score=0.42, flagged=True)
+    check_recorded(submission, score=0.42, flagged=True)
     body = api.get(detail(submission.id)).json()
     assert body["status"] == "checked"
     assert body["plagiarism"]["similarity_score"] == 0.42 and body["plagiarism"]["flagged"]

@@ -14,8 +14,8 @@ from notifications.handlers import GROUP as NOTIFICATIONS
 from notifications.models import Notification
 from outbox.workflow import Status
 from plagiarism.handlers import GROUP as PLAGIARISM
-from plagiarism.models import Report
-from plagiarism.services import submission_check_failed
+from plagiarism.models import Check, Report
+from plagiarism.services import check_fail
 from plagiarism.tests.factories import prose
 from plagiarism.tests.test_flow import relay_all
 from submissions.models import Submission
@@ -102,8 +102,9 @@ def test_a_paper_goes_round_and_is_accepted_in_its_second_version(kafka_topics, 
         wait_for_status(unlucky, Status.CHECKED, "the third paper's check")
         # Its check is recorded as failed, as if it had kept failing: the recheck runs it again.
         Report.objects.filter(submission_id=unlucky).delete()
-        Submission.objects.filter(pk=unlucky).update(status=Status.SUBMITTED, checked_at=None)
-        submission_check_failed(submission_id=unlucky, error="RuntimeError: disk full")
+        Check.objects.filter(submission_id=unlucky).delete()
+        Submission.objects.filter(pk=unlucky).update(status=Status.SUBMITTED)
+        check_fail(submission_id=unlucky, error="RuntimeError: disk full")
         assert office.post(f"/api/submissions/{unlucky}/recheck/").status_code == 202
         wait_for_status(unlucky, Status.CHECKED, "the check run again")
 

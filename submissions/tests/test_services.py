@@ -4,6 +4,7 @@ import pytest
 
 from outbox.models import OutboxEvent
 from outbox.workflow import FINAL, WORKFLOW, Actor, Condition, Status, step_between
+from plagiarism.tests.factories import check_recorded
 from submissions.models import Note, Submission, Transition
 from submissions.services import (
     TransitionNotAllowed,
@@ -20,8 +21,9 @@ pytestmark = pytest.mark.django_db
 
 def in_status(author, status: str, *, check_failed: bool = False) -> Submission:
     submission = submission_create(author=author, title="Paper", text=PARAGRAPH)
-    error = "the similarity check could not be done" if check_failed else ""
-    Submission.objects.filter(pk=submission.pk).update(status=status, plagiarism_error=error)
+    Submission.objects.filter(pk=submission.pk).update(status=status)
+    if check_failed:
+        check_recorded(submission, score=None, error="RuntimeError: the index is down")
     OutboxEvent.objects.all().delete()
     return Submission.objects.get(pk=submission.pk)
 
@@ -158,23 +160,17 @@ def test_withdrawing_is_not_a_decision(author, editor):
         submission_decide(submission=submission, decision=Status.WITHDRAWN, editor=editor)
 
 
-def test_the_plagiarism_summary_moves_a_submission_to_checked(author):
+def test_a_finished_check_moves_a_submission_to_checked(author):
     submission = in_status(author, Status.SUBMITTED)
-    checked, current = submission_mark_checked(
-        submission_id=submission.pk, similarity_score=0.2, flagged=False
-    )
+    checked, current = submission_mark_checked(submission_id=submission.pk, paper_version=1)
     assert current
     assert checked.status == Status.CHECKED
-    assert (checked.similarity_score, checked.plagiarism_flagged) == (0.2, False)
-    assert checked.checked_at is not None
 
 
-def test_a_summary_for_a_withdrawn_submission_keeps_it_withdrawn(author):
+def test_a_finished_check_of_a_withdrawn_submission_keeps_it_withdrawn(author):
     submission = in_status(author, Status.WITHDRAWN)
-    checked, _ = submission_mark_checked(
-        submission_id=submission.pk, similarity_score=0.9, flagged=True
-    )
-    assert checked.status == Status.WITHDRAWN and checked.similarity_score == 0.9
+    checked, _ = submission_mark_checked(submission_id=submission.pk, paper_version=1)
+    assert checked.status == Status.WITHDRAWN
 
 
 def test_a_failing_transaction_leaves_no_file_behind(author, media_root, monkeypatch):

@@ -6,9 +6,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from harness import client_for
 from outbox.models import OutboxEvent
 from outbox.workflow import Status
+from plagiarism.tests.factories import check_recorded
 from submissions.diff import version_diff
 from submissions.models import Note, Submission, Transition, Version
-from submissions.services import submission_create, submission_mark_checked
+from submissions.services import submission_create
 from submissions.tests.conftest import stored_files
 from submissions.tests.factories import PARAGRAPH, pdf_bytes
 
@@ -61,12 +62,12 @@ def test_a_revision_sent_as_text_returns_the_paper_to_the_editors_and_publishes_
 
 def test_a_new_version_of_a_checked_paper_waits_for_its_own_check(api, author):
     submission = paper(author, Status.SUBMITTED)
-    submission_mark_checked(submission_id=submission.pk, similarity_score=0.3, flagged=True)
+    check_recorded(submission, score=0.3, flagged=True)
     OutboxEvent.objects.all().delete()
     assert api.post(url(submission, "versions/"), {"text": REVISED}, format="json").status_code
     fresh = Submission.objects.get(pk=submission.pk)
-    assert fresh.status == Status.SUBMITTED and fresh.checked_at is None
-    assert fresh.similarity_score is None and fresh.version == 2
+    assert fresh.status == Status.SUBMITTED and fresh.version == 2
+    assert api.get(url(submission, "")).json()["plagiarism"] is None  # v2's check is to come
     versions = api.get(url(submission, "versions/")).json()
     assert [v["number"] for v in versions] == [1, 2]
     assert versions[0]["plagiarism"]["similarity_score"] == 0.3  # version 1 keeps its check
@@ -307,7 +308,7 @@ def test_editors_list_and_filter_every_paper(author, other_author, editor):
     mine = paper(author, Status.CHECKED)
     Submission.objects.filter(pk=mine.pk).update(title="Winnowing revisited")
     flagged = paper(other_author, Status.SUBMITTED)
-    submission_mark_checked(submission_id=flagged.pk, similarity_score=0.6, flagged=True)
+    check_recorded(flagged, score=0.6, flagged=True)
     office = client_for(editor)
 
     def ids(query: str) -> set[str]:
