@@ -7,8 +7,9 @@ distributed vocabulary is stored and indexed with the code the check task runs
 (``paper_index_add``: fingerprints written with COPY); then papers of 5,000 words, each with
 planted passages copied from known places in the corpus (one verbatim, one lightly edited:
 a word in ten replaced), are checked with ``plagiarism.services`` against the PostgreSQL
-index. Prints the index build rate, the index size on disk per document, check latency p50
-and p95, and the recall of the planted passages. The corpus grows in place from one size to
+index. Prints the index build rate, the index size on disk per document (fingerprints and
+sketches), check latency p50 and p95 with and without the sketch search (the cost of finding
+heavy revisions), and the recall of the planted passages. The corpus grows in place from one size to
 the next. Needs the services up.
 """
 
@@ -18,6 +19,7 @@ import random
 import sys
 import time
 import uuid
+from dataclasses import replace
 
 from common import bench_environment, percentile
 
@@ -53,6 +55,13 @@ class TimedCorpus:
     def sources(self, ids):
         self._sources += len(ids)
         return self.corpus.sources(ids)
+
+    def similar(self, *args):
+        started = time.perf_counter()
+        try:
+            return self.corpus.similar(*args)
+        finally:
+            self._search += (time.perf_counter() - started) * 1000
 
     def finish_check(self) -> None:
         self.search_ms.append(self._search)
@@ -128,10 +137,15 @@ def main() -> None:
             build_rate = new / indexing
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE plagiarism_fingerprint")
+                cursor.execute("ANALYZE plagiarism_sketchkey")
                 cursor.execute("SELECT pg_total_relation_size('plagiarism_fingerprint')")
                 index_bytes = cursor.fetchone()[0]
+                cursor.execute("SELECT pg_total_relation_size('plagiarism_sketchkey')")
+                sketch_bytes = cursor.fetchone()[0]
 
             latencies, found, planted = [], 0, 0
+            without_sketches = []  # the same checks with the sketch search off: its cost
+            fingerprints_only = replace(config, sketch_candidates=0)
             corpus = TimedCorpus(PostgresCorpus())
             for _ in range(args.queries):
                 words = zipf_words(rng, cumulative, vocabulary, PAPER_WORDS)
@@ -156,6 +170,9 @@ def main() -> None:
                 for word in words:
                     offsets.append(offsets[-1] + len(word) + 1)
                 t0 = time.perf_counter()
+                engine.check(text, PostgresCorpus(), config=fingerprints_only)
+                without_sketches.append((time.perf_counter() - t0) * 1000)
+                t0 = time.perf_counter()
                 report = engine.check(text, corpus, config=config)
                 latencies.append((time.perf_counter() - t0) * 1000)
                 corpus.finish_check()
@@ -173,12 +190,17 @@ def main() -> None:
                             found += 1
                             break
             latencies.sort()
+            without_sketches.sort()
             searches = sorted(corpus.search_ms)
             print(
                 f"{size:>7} documents: index build {build_rate:,.0f} docs/s, "
-                f"index {index_bytes / size / 1024:.1f} KiB/doc, check of a {PAPER_WORDS}-word "
+                f"index {(index_bytes + sketch_bytes) / size / 1024:.1f} KiB/doc "
+                f"(fingerprints {index_bytes / size / 1024:.1f}, "
+                f"sketches {sketch_bytes / size / 1024:.1f}), check of a {PAPER_WORDS}-word "
                 f"paper p50 {percentile(latencies, 0.5):.0f} ms "
-                f"p95 {percentile(latencies, 0.95):.0f} ms, "
+                f"p95 {percentile(latencies, 0.95):.0f} ms "
+                f"(without the sketch search p50 {percentile(without_sketches, 0.5):.0f} ms "
+                f"p95 {percentile(without_sketches, 0.95):.0f} ms), "
                 f"planted-passage recall {found / planted:.3f} ({found}/{planted}); "
                 f"of which the index search p50 {percentile(searches, 0.5):.0f} ms "
                 f"p95 {percentile(searches, 0.95):.0f} ms, "

@@ -172,7 +172,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {"SubmissionStatusEnum": "submissions.models.STATUS_CHOICES"},
+    "ENUM_NAME_OVERRIDES": {
+        "SubmissionStatusEnum": "submissions.models.STATUS_CHOICES",
+        "SourceKindEnum": "plagiarism.apis.KINDS",
+    },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "config.schema.add_error_responses",
@@ -215,6 +218,12 @@ PLAGIARISM_TASK_MAX_RETRIES = env.int("PLAGIARISM_TASK_MAX_RETRIES", default=5)
 PLAGIARISM_TASK_SOFT_SECONDS = env.float("PLAGIARISM_TASK_SOFT_SECONDS", default=45)
 # A check considers at most this many of the paper's words (the report says when it applied).
 PLAGIARISM_MAX_WORDS = env.int("PLAGIARISM_MAX_WORDS", default=100_000)
+# The PDF report: its font (any TrueType font with the scripts papers use) and how many
+# passages it shows side by side (the admin and the API show them all).
+PLAGIARISM_PDF_FONT = env.str(
+    "PLAGIARISM_PDF_FONT", default="/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+)
+PLAGIARISM_PDF_MAX_PASSAGES = env.int("PLAGIARISM_PDF_MAX_PASSAGES", default=200)
 PLAGIARISM_SWEEP_AFTER_MINUTES = env.float("PLAGIARISM_SWEEP_AFTER_MINUTES", default=15)
 PLAGIARISM_SWEEP_SECONDS = env.float("PLAGIARISM_SWEEP_SECONDS", default=300)  # how often
 

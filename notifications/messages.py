@@ -74,16 +74,16 @@ def message_received(*, submission_id, title: str, paper_version: int = 1) -> Me
 
 def message_checked(*, submission_id, title: str, score: float, flagged: bool) -> Message:
     verdict = (
-        "Because of that, an editor will look at the overlap before the review."
+        "It was flagged, so an editor will look at the overlap before the review."
         if flagged
-        else "This is below the level at which editors are asked to look at it."
+        else "It was not flagged."
     )
     return Message(
         kind=Kind.CHECKED,
         subject=f"Similarity check done: “{one_line(title)}”",
         body=(
             f"The similarity check of “{one_line(title)}” is done: {score:.0%} of its text "
-            f"matches earlier submissions. {verdict} The report lists every matching passage."
+            f"matches earlier texts by others. {verdict} The report shows every matching passage."
         ),
         link=f"{submission_link(submission_id)}report/",
         data={"title": title, "score": score, "flagged": flagged},
@@ -132,9 +132,9 @@ def notice_flagged(*, submission_id, title: str, score: float) -> Message:
         kind=Kind.FLAGGED,
         subject=f"Flagged by the similarity check: “{one_line(title)}”",
         body=(
-            f"{score:.0%} of “{one_line(title)}” matches other texts, above the level at which "
-            "editors are asked to look. The report shows each matching passage beside its "
-            "source."
+            f"The similarity check flagged “{one_line(title)}”: {score:.0%} of its words are "
+            "credited to other people's texts. The report says why it was flagged and shows "
+            "each matching passage beside its source."
         ),
         link=editor_link(submission_id),
         data={"title": title, "score": score},

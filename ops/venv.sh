@@ -34,3 +34,12 @@ if [ "$(cat "$STAMP" 2>/dev/null)" != "$want" ]; then
     || { tail -n 20 "$ROOT/var/log/pip.log" >&2; echo "venv: pip install failed (see var/log/pip.log)" >&2; exit 1; }
   echo "$want" >"$STAMP"
 fi
+
+# The PDF report's font: DejaVu Sans covers Latin, Greek, Cyrillic and more (reportlab's own
+# fonts stop at Latin-1).
+if [ ! -f /usr/share/fonts/truetype/dejavu/DejaVuSans.ttf ]; then
+  echo "venv: installing fonts-dejavu-core from Debian's packages (the PDF report's font)"
+  as_root=(); [ "$(id -u)" = 0 ] || as_root=(sudo)
+  "${as_root[@]}" apt-get update -qq && DEBIAN_FRONTEND=noninteractive "${as_root[@]}" \
+    apt-get install -y -qq fonts-dejavu-core >/dev/null
+fi

@@ -3,16 +3,31 @@ highlighted and linked to each other."""
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from plagiarism.engine import SourceKind
 from plagiarism.models import Report
-from plagiarism.selectors import report_for
-from plagiarism.services import RecheckNotNeeded, check_rerun
-from submissions.selectors import paper_texts, paper_version_text
+from plagiarism.reports import pdf_response
+from plagiarism.selectors import report_for, report_history
+from plagiarism.services import (
+    EXCLUSIONS,
+    RecheckNotNeeded,
+    RescoreRefused,
+    check_rerun,
+    engine_config,
+    report_rescore,
+    report_settings,
+)
+from submissions.selectors import (
+    paper_authors,
+    paper_texts_of_versions,
+    paper_titles,
+    paper_version_text,
+)
 
 
 def highlighted(text: str, spans: list[tuple[int, int, int]], side: str, other: str) -> SafeString:
@@ -70,6 +85,11 @@ class ReportAdmin(admin.ModelAdmin):
                 name="plagiarism_report_for_submission",
             ),
             path(
+                "submission/<uuid:submission_id>/pdf/",
+                self.admin_site.admin_view(self.pdf),
+                name="plagiarism_report_pdf",
+            ),
+            path(
                 "submission/<uuid:submission_id>/recheck/",
                 self.admin_site.admin_view(self.recheck),
                 name="plagiarism_recheck",
@@ -103,58 +123,114 @@ class ReportAdmin(admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/plagiarism/report/recheck.html", context)
 
+    def pdf(self, request: HttpRequest, submission_id) -> HttpResponse:
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        report = report_for(submission_id=submission_id)
+        if report is None:
+            raise Http404("no plagiarism report for this submission yet")
+        return pdf_response(report)
+
     def side_by_side(self, request: HttpRequest, submission_id):
+        """The report in force: its sources, one of them side by side with the paper, the
+        re-score form (exclusions on or off, sources left out) and the history of re-scores."""
         if not self.has_view_permission(request):
             raise PermissionDenied
         report = report_for(submission_id=submission_id)
         if report is None:
             raise Http404("no plagiarism report for this submission yet")
         sources = list(report.sources.all())
-        papers = {
-            p.id: p
-            for p in paper_texts(
-                submission_ids=[submission_id, *[s.source_submission_id for s in sources]]
-            )
-        }
-        paper = (
-            paper_version_text(submission_id=submission_id, number=report.paper_version)
-            or papers[str(submission_id)]
-        )
-        chosen_id = request.GET.get("source") or (
-            str(sources[0].source_submission_id) if sources else None
-        )
-        chosen = next((s for s in sources if str(s.source_submission_id) == chosen_id), None)
-        passages = list(chosen.passages.all()) if chosen else []
-        source_paper = papers.get(chosen_id) if chosen else None
+        if request.method == "POST":
+            return self.rescore(request, report, sources)
+        original_sources = list((report.original or report).sources.all())
+        ids = [s.source_submission_id for s in original_sources]
+        titles = paper_titles(submission_ids=[submission_id, *ids])
+        authors = paper_authors(submission_ids=ids)
+        paper = paper_version_text(submission_id=submission_id, number=report.paper_version)
+        chosen = next((s for s in sources if str(s.pk) == request.GET.get("source")), None)
+        chosen = chosen or (sources[0] if sources else None)
+        passages, source_text, versions, version = [], "", [], None
+        if chosen is not None:
+            every = list(chosen.passages.all())
+            versions = sorted({p.source_version or chosen.source_version for p in every})
+            asked = request.GET.get("version", "")
+            version = int(asked) if asked.isdigit() and int(asked) in versions else None
+            version = version or chosen.source_version or (versions[0] if versions else 0)
+            passages = [p for p in every if (p.source_version or chosen.source_version) == version]
+            key = (str(chosen.source_submission_id), version)
+            source_text = paper_texts_of_versions(pairs=[key]).get(key, "")
+        settings = {**report_settings(engine_config()), **report.settings}
+        left_out = set(settings.get("excluded_sources", []))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
-            "title": f"Plagiarism report: {paper.title}",
+            "title": f"Plagiarism report: {titles.get(str(submission_id), '')}",
             "report": report,
-            "paper": paper,
+            "paper_title": titles.get(str(submission_id), ""),
             "submission_url": reverse("admin:submissions_submission_change", args=[submission_id]),
+            "pdf_url": reverse("admin:plagiarism_report_pdf", args=[submission_id]),
             "sources": [
                 {
                     "match": s,
-                    "title": papers[str(s.source_submission_id)].title
-                    if str(s.source_submission_id) in papers
-                    else "(deleted)",
+                    "title": titles.get(str(s.source_submission_id), "(deleted)"),
+                    "author": authors.get(str(s.source_submission_id), ""),
+                    "kind": SourceKind(s.kind).label,
                     "chosen": s is chosen,
                 }
                 for s in sources
             ],
             "chosen": chosen,
-            "source_paper": source_paper,
+            "chosen_title": titles.get(str(chosen.source_submission_id), "") if chosen else "",
+            "versions": versions if len(versions) > 1 else [],
+            "version": version,
             "paper_html": highlighted(
-                paper.text, [(p.start, p.end, n) for n, p in enumerate(passages)], "p", "s"
+                paper.text if paper else "",
+                [(p.start, p.end, n) for n, p in enumerate(passages)],
+                "p",
+                "s",
             ),
             "source_html": highlighted(
-                source_paper.text,
+                source_text,
                 [(p.source_start, p.source_end, n) for n, p in enumerate(passages)],
                 "s",
                 "p",
-            )
-            if source_paper
-            else "",
+            ),
+            "exclusions": [
+                {"name": name, "label": label, "on": settings.get(name, True)}
+                for name, label in EXCLUSIONS.items()
+            ],
+            "choices": [
+                {
+                    "id": str(s.source_submission_id),
+                    "label": f"{titles.get(str(s.source_submission_id), '(deleted)')} "
+                    f"({SourceKind(s.kind).label})",
+                    "left_out": str(s.source_submission_id) in left_out,
+                }
+                for s in original_sources
+            ],
+            "history": report_history(report=report),
         }
         return TemplateResponse(request, "admin/plagiarism/report/side_by_side.html", context)
+
+    def rescore(self, request: HttpRequest, report: Report, sources) -> HttpResponseRedirect:
+        if not request.user.is_staff:
+            raise PermissionDenied
+        back = reverse("admin:plagiarism_report_for_submission", args=[report.submission_id])
+        try:
+            rescored = report_rescore(
+                report=report,
+                editor=request.user,
+                excluded_sources=request.POST.getlist("leave_out"),
+                reason=request.POST.get("reason", "")[:2000],
+                **{name: name in request.POST for name in EXCLUSIONS},
+            )
+        except RescoreRefused as exc:
+            self.message_user(request, str(exc), messages.ERROR)
+        else:
+            flag = "flagged" if rescored.flagged else "not flagged"
+            self.message_user(
+                request,
+                f"Re-scored: {rescored.score:.1%} similar, {flag}. The check's own report is kept.",
+                messages.SUCCESS,
+            )
+        return HttpResponseRedirect(back)

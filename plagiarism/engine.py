@@ -9,32 +9,64 @@
 3. ``find_candidates`` (in the index) → ``align``: for each candidate source, all k-grams of
    both texts are compared and matching k-grams are chained into passages, tolerating small
    gaps on both sides, so lightly edited copies come out as one passage.
-4. ``score``: the share of the paper's counted words covered by passages (each word once,
-   however many sources match it), a score per source, and a flag above a threshold.
+4. ``score``: every matched word is credited to the earliest text that holds it (oldest
+   source first), whoever wrote it: another author's paper, published work, the author's own
+   earlier paper or an earlier version of this one. Only words credited to other people's
+   texts count towards the score and the flag; self-overlap and earlier versions are
+   reported apart. So a paper copied later by someone else is never flagged for that copy.
 
-Exclusions: quoted passages, the references section, passages shorter than ``min_words``,
-and sources by the same author (reported separately as self-overlap).
+Exclusions: quoted passages, the references section and passages shorter than
+``min_words``.
 """
 
 import bisect
+import collections
+import enum
 import hashlib
 import itertools
 import re
 import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple, Protocol
 
-ALGORITHM_VERSION = "winnow-k3w4-g4"
+from plagiarism.verdict import Verdict, judge, signals
+
+ALGORITHM_VERSION = "winnow-k3w4-g4-v2"  # v2: attribution, quotation styles, sketches, verdicts
 WORD_RE = re.compile(r"\w+", re.UNICODE)
 REFERENCES_RE = re.compile(
     r"^[ \t#*]*(?:\d+\.?\s*)?(references|bibliography|works cited|literature cited)[ \t:*]*$",
     re.IGNORECASE | re.MULTILINE,
 )
-QUOTE_PAIRS = {"“": "”", '"': '"', "«": "»", "„": "“"}
-QUOTE_OPEN_RE = re.compile("[" + "".join(QUOTE_PAIRS) + "]")
+# Each opening mark and the marks that may close it: English, German, French, Swiss,
+# Scandinavian and straight quotes, double and single.
+QUOTES = {
+    '"': '"',
+    "“": "”",
+    "„": "“”",
+    "”": "”",
+    "«": "»",
+    "»": "«",
+    "‹": "›",
+    "›": "‹",
+    "'": "'",
+    "‘": "’",
+    "‚": "‘’",
+}
+QUOTE_MARKS = "".join(sorted(set(QUOTES) | set("".join(QUOTES.values()))))
+QUOTE_MARK_RE = re.compile(f"[{re.escape(QUOTE_MARKS)}]")
+# Marks that also serve as apostrophes or closing marks: they open a quotation only after a
+# space (or the start, or an opening bracket) and before a non-space.
+AMBIGUOUS_OPENERS = set("\"'”»›")
+# Marks that are apostrophes inside words (don't, l'homme, typographic too): they close only after a
+# non-space and before a non-letter.
+APOSTROPHES = set("'’")
+OPENING_CONTEXT = set(" \t\n\r\u00a0([{<—–-/") | set(QUOTE_MARKS)
+MAX_QUOTATION = 2000  # characters: a longer "quotation" is an unclosed mark, not a citation
+PARAGRAPH_BREAK_RE = re.compile(r"\n[ \t\r\u00a0]*\n")
+BLOCK_QUOTE_MARK_RE = re.compile(r"[ \t]*>")
 
 
 @dataclass(frozen=True)
@@ -45,12 +77,17 @@ class Config:
     min_words: int = 8  # shorter passages are not reported
     threshold: float = 0.10  # flagged at or above (cross-validated: 0.095-0.126 by task)
     exclude_quotes: bool = True
+    exclude_block_quotes: bool = True
     exclude_references: bool = True
     max_candidates: int = 50
     min_shared: int = 2  # fingerprints a source must share (about 10 words) to be aligned
     max_df: int = 20  # fingerprints in more sources than this are common phrases: ignored
     max_positions_per_gram: int = 64  # k-grams repeated more often than this are boilerplate
     max_words: int = 0  # a check considers only the paper's first max_words words (0: all)
+    verdict_sources: int = 10  # the top candidates get a verdict (plagiarism.verdict)
+    sketch_candidates: int = 10  # sources found by word sets alone (heavy revisions) added
+    min_sketch_hits: int = 3  # sketch keys a source must share with the paper
+    verbatim_words: int = 50  # a run of this many identical words flags the paper, whatever else
 
     @property
     def guarantee(self) -> int:
@@ -82,6 +119,25 @@ class Document:
         return [token.start for token in self.tokens]
 
 
+class SourceKind(enum.StrEnum):
+    """Whose text a source is, seen from the paper checked. Only the first two count."""
+
+    OTHER = "submission", "another submission"
+    PUBLISHED = "published", "published work"
+    OWN = "own", "your earlier paper"
+    VERSION = "version", "an earlier version"
+
+    def __new__(cls, value: str, label: str) -> "SourceKind":
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label
+        return member
+
+    @property
+    def counts(self) -> bool:
+        return self in (SourceKind.OTHER, SourceKind.PUBLISHED)
+
+
 @dataclass(frozen=True)
 class Passage:
     source_id: str
@@ -90,6 +146,8 @@ class Passage:
     source_start: int  # character offsets in the source
     source_end: int
     words: int  # words of the paper the passage covers
+    source_version: int = 0  # the version of the source it was found in (0: not versioned)
+    verbatim: int = 0  # the longest run of identical words in it
 
 
 @dataclass
@@ -98,19 +156,51 @@ class SourceMatch:
     score: float  # share of the paper's counted words this source covers
     words: int
     passages: list[Passage] = field(default_factory=list)
-    self_overlap: bool = False
-    primary_words: int = 0  # of those, words no earlier source covers: the ranking key
+    kind: SourceKind = SourceKind.OTHER
+    primary_words: int = 0  # of those, words credited to it (no earlier text holds them)
+    share: float = 0.0  # share of the paper's counted words credited to it
+    source_version: int = 0  # the version the most words were found in
+    verdict: "Verdict | None" = None  # for the top candidates (Config.verdict_sources)
+    later: bool = False  # it arrived after the paper: a copy of it, credited nothing
+
+    @property
+    def verbatim(self) -> int:
+        return max((p.verbatim for p in self.passages), default=0)
+
+    @property
+    def implicates(self) -> bool:
+        """Whether this source's verdict or a long verbatim passage can flag the paper: other
+        people's earlier text, which earlier texts do not explain (most of the words it holds
+        are credited to it)."""
+        return (
+            self.kind.counts
+            and not self.later
+            and (self.words == 0 or 2 * self.primary_words >= self.words)
+        )
+
+    @property
+    def self_overlap(self) -> bool:
+        return self.kind == SourceKind.OWN
 
 
 @dataclass
 class Report:
-    score: float
+    score: float  # the share of counted words credited to other people's texts
     flagged: bool
     counted_words: int
-    sources: list[SourceMatch]
-    self_overlap: list[SourceMatch]
+    sources: list[SourceMatch]  # other people's texts, most credited words first
+    self_overlap: list[SourceMatch]  # the author's own earlier papers
+    earlier_versions: list[SourceMatch] = field(default_factory=list)  # at most one
+    excluded_words: int = 0  # words not counted: quotations, block quotations, references
+    flag_reasons: list[str] = field(default_factory=list)  # why it is flagged, if it is
+    own_score: float = 0.0  # share credited to the author's own earlier papers
+    versions_score: float = 0.0  # share credited to earlier versions of this paper
     algorithm_version: str = ALGORITHM_VERSION
     words_limit: int | None = None  # set when the paper was longer and cut to this many words
+
+    @property
+    def matches(self) -> list[SourceMatch]:
+        return [*self.sources, *self.self_overlap, *self.earlier_versions]
 
 
 class Source(Protocol):
@@ -118,6 +208,7 @@ class Source(Protocol):
     text: str
     author_id: object
     order: object  # when it entered the corpus: words shared by several go to the earliest
+    version: int  # which version of the source the text is (0: not versioned)
 
 
 DIAGONAL_BAND = 40  # words: hits of one copied passage stay within this of each other
@@ -138,6 +229,10 @@ class Corpus(Protocol):
 
     def sources(self, ids: Sequence[str]) -> list[Source]: ...
 
+    def similar(self, keys: Sequence[int], limit: int, min_hits: int) -> list[tuple[str, int]]:
+        """Sources sharing at least ``min_hits`` of the paper's sketch keys, most first."""
+        ...
+
 
 # -- 1. tokens ----------------------------------------------------------------------------------
 def normalise(word: str) -> str:
@@ -148,14 +243,90 @@ def tokenize(text: str) -> list[Token]:
     return [Token(normalise(m.group()), *m.span()) for m in WORD_RE.finditer(text)]
 
 
-def excluded_spans(text: str, config: Config) -> list[tuple[int, int]]:
-    """Character spans whose words do not count: quotations and the references section.
+def _can_open(text: str, i: int) -> bool:
+    after = text[i + 1 : i + 2]
+    if not after or (after.isspace() and text[i] not in "«‹„‚“‘"):
+        return False
+    if text[i] in AMBIGUOUS_OPENERS:
+        return i == 0 or text[i - 1] in OPENING_CONTEXT
+    return True
 
-    One pass over the openings, each finding its closing mark and checking for a paragraph
-    break in between by bisection over positions found once: O(n log n) in the text's
-    length, however many quotation marks it holds (a text of thousands of tiny or unclosed
-    quotations costs no more than prose).
-    """
+
+def _can_close(text: str, i: int) -> bool:
+    if text[i] in APOSTROPHES:
+        before, after = text[i - 1 : i], text[i + 1 : i + 2]
+        return bool(before) and not before.isspace() and not (after and after.isalnum())
+    return True
+
+
+def quotation_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of quotations, in order: an opening mark, up to the first mark that
+    can close it within ``MAX_QUOTATION`` characters and the same paragraph. Marks inside
+    a quotation are part of it. Linear in the text's length: openings are taken in order
+    and each set of closing marks is searched with a pointer that only moves forward."""
+    marks = [m.start() for m in QUOTE_MARK_RE.finditer(text)]
+    closing: dict[str, list[int]] = defaultdict(list)  # closing set -> positions, in order
+    for i in marks:
+        if _can_close(text, i):
+            for closers in {c for c in QUOTES.values() if text[i] in c}:
+                closing[closers].append(i)
+    pointers: dict[str, int] = defaultdict(int)
+    breaks = [m.start() for m in PARAGRAPH_BREAK_RE.finditer(text)]
+    next_break = 0
+    spans: list[tuple[int, int]] = []
+    after = 0
+    for i in marks:
+        if i < after or text[i] not in QUOTES or not _can_open(text, i):
+            continue
+        closers = QUOTES[text[i]]
+        positions = closing[closers]
+        n = pointers[closers]
+        while n < len(positions) and positions[n] <= i:
+            n += 1
+        pointers[closers] = n
+        while next_break < len(breaks) and breaks[next_break] < i:
+            next_break += 1
+        if n == len(positions):
+            continue  # never closed
+        j = positions[n]
+        paragraph_end = breaks[next_break] if next_break < len(breaks) else len(text)
+        if j < paragraph_end and j - i <= MAX_QUOTATION:
+            spans.append((i, j + 1))
+            after = j + 1
+    return spans
+
+
+def block_quotation_spans(text: str) -> list[tuple[int, int]]:
+    """Character spans of block quotations: lines marked with ``>``, or indented further
+    than the text's usual indentation (the most common one) by four columns or more. One
+    pass over the lines."""
+    lines: list[tuple[int, int, int, bool]] = []  # start, end, indentation, marked
+    indentations: dict[int, int] = defaultdict(int)
+    start = 0
+    for line in text.splitlines(keepends=True):
+        end = start + len(line)
+        body = line.lstrip(" \t")
+        if body.strip():
+            width = len(line[: len(line) - len(body)].expandtabs(4))
+            lines.append((start, end, width, BLOCK_QUOTE_MARK_RE.match(line) is not None))
+            indentations[width] += 1
+        start = end
+    if not lines:
+        return []
+    usual = max(indentations, key=lambda width: (indentations[width], -width))
+    spans: list[tuple[int, int]] = []
+    for start, end, width, marked in lines:
+        if marked or width >= usual + 4:
+            if spans and spans[-1][1] >= start - 1:
+                spans[-1] = (spans[-1][0], end)
+            else:
+                spans.append((start, end))
+    return spans
+
+
+def excluded_spans(text: str, config: Config) -> list[tuple[int, int]]:
+    """Character spans whose words do not count: quotations (every common style of quotation
+    mark), block quotations and the references section. Linear in the text's length."""
     spans: list[tuple[int, int]] = []
     if config.exclude_references:
         headings = list(REFERENCES_RE.finditer(text))
@@ -163,26 +334,9 @@ def excluded_spans(text: str, config: Config) -> list[tuple[int, int]]:
         if headings and headings[-1].start() > len(text) / 2:
             spans.append((headings[-1].start(), len(text)))
     if config.exclude_quotes:
-        closings = {
-            close: [m.start() for m in re.finditer(re.escape(close), text)]
-            for close in set(QUOTE_PAIRS.values())
-        }
-        breaks = [m.start() for m in re.finditer("\n\n", text)]
-        after = 0
-        for opening in QUOTE_OPEN_RE.finditer(text):
-            i = opening.start()
-            if i < after:
-                continue  # inside the quotation just closed
-            positions = closings[QUOTE_PAIRS[text[i]]]
-            n = bisect.bisect_right(positions, i)
-            if n == len(positions):
-                continue  # never closed
-            j = positions[n]
-            b = bisect.bisect_right(breaks, i)
-            paragraph_break = b < len(breaks) and breaks[b] + 1 < j
-            if j - i <= 2000 and not paragraph_break:
-                spans.append((i, j + 1))
-                after = j + 1
+        spans += quotation_spans(text)
+    if config.exclude_block_quotes:
+        spans += block_quotation_spans(text)
     return spans
 
 
@@ -216,6 +370,11 @@ def prepare(text: str, config: Config = Config()) -> Document:
     words = [t.word for t in tokens]
     grams = [gram_hash(words[i : i + config.k]) for i in range(len(words) - config.k + 1)]
     return Document(text=text, tokens=tokens, counted=counted, grams=grams)
+
+
+def counted_words(document: Document) -> list[str]:
+    """The document's counted words, normalised, in order (the verdict's input)."""
+    return [t.word for t, counted in zip(document.tokens, document.counted, strict=True) if counted]
 
 
 # -- 2. winnowing -------------------------------------------------------------------------------
@@ -258,12 +417,113 @@ def fingerprint(document: Document, config: Config = Config()) -> list[tuple[int
     return selected
 
 
+# -- 2b. sketches: a candidate search that survives reordered, swapped and replaced words ---
+SKETCH_WINDOW = 24  # content words per window
+SKETCH_STRIDE = 12
+SKETCH_BANDS = 2  # LSH bands per window, of SKETCH_ROWS min-hashes each
+SKETCH_ROWS = 2
+_PRIME = (1 << 61) - 1
+_SEEDS = [
+    (
+        int.from_bytes(hashlib.blake2b(f"a{i}".encode(), digest_size=8).digest(), "big") | 1,
+        int.from_bytes(hashlib.blake2b(f"b{i}".encode(), digest_size=8).digest(), "big"),
+    )
+    for i in range(SKETCH_BANDS * SKETCH_ROWS)
+]
+
+
+def _sliding_minima(values: list[int], width: int) -> list[int]:
+    """The minimum of every window of ``width`` consecutive values (a monotonic queue: linear)."""
+    minima: list[int] = []
+    queue: collections.deque[int] = collections.deque()
+    for i, value in enumerate(values):
+        while queue and values[queue[-1]] >= value:
+            queue.pop()
+        queue.append(i)
+        if queue[0] <= i - width:
+            queue.popleft()
+        if i >= width - 1:
+            minima.append(values[queue[0]])
+    return minima or ([min(values)] if values else [])
+
+
+def sketch_at(document: Document, stride: int = SKETCH_STRIDE) -> list[tuple[int, int]]:
+    """(key, position) of the MinHash keys of the paper's windows of content words, the
+    position being the window's first counted word. Windows are word *sets*: two windows
+    that share most of their words share a key with high probability (LSH: ``SKETCH_BANDS``
+    bands of ``SKETCH_ROWS`` min-hashes), however the words were reordered or swapped.
+    The index keeps the windows every ``stride`` words; a check takes ``stride=1``, so that
+    one of its windows lines up with each indexed one wherever a passage starts. Words of
+    three letters or fewer are left out: they are everywhere. Linear in the text's length."""
+    counted = counted_words(document)
+    where = [n for n, w in enumerate(counted) if len(w) > 3]
+    if not where:
+        return []
+    hashed = {
+        w: int.from_bytes(hashlib.blake2b(w.encode(), digest_size=8).digest(), "big")
+        for w in {counted[n] for n in where}
+    }
+    sequence = [hashed[counted[n]] for n in where]
+    per_seed = [
+        _sliding_minima([(a * h + b) % _PRIME for h in sequence], SKETCH_WINDOW)[::stride]
+        for a, b in _SEEDS
+    ]
+    keys: list[tuple[int, int]] = []
+    for window, mins in enumerate(zip(*per_seed, strict=True)):
+        for band in range(SKETCH_BANDS):
+            rows = mins[band * SKETCH_ROWS : (band + 1) * SKETCH_ROWS]
+            keys.append((gram_hash([str(band), *map(str, rows)]), where[window * stride]))
+    return keys
+
+
+def sketch(document: Document, stride: int = SKETCH_STRIDE) -> list[int]:
+    """The distinct keys of ``sketch_at``: what the index stores and the search asks for."""
+    return sorted({key for key, _ in sketch_at(document, stride)})
+
+
+def region_of(paper: Document, source: Document, covered: set[int]) -> tuple[list[str], float]:
+    """The part of the paper that relates to ``source`` (counted words, and the share of
+    them the passages cover): the stretch around the windows whose sketches the two share
+    and the passages' words. A long paper that took one section from a source is judged on
+    that section, not diluted by the rest; a short one is judged whole."""
+    words = counted_words(paper)
+    theirs = counted_words(source)
+    if not words:
+        return words, 0.0
+    if len(words) <= 2 * len(theirs):
+        first, last = 0, len(words)  # about the source's size: judged whole
+    else:
+        mine = sketch_at(paper, stride=1)
+        shared_keys = {key for key, _ in sketch_at(source, stride=1)}
+        counted_index = [n for n, c in enumerate(paper.counted) if c]
+        token_to_counted = {t: n for n, t in enumerate(counted_index)}
+        hits = sorted(
+            [at for key, at in mine if key in shared_keys]
+            + [token_to_counted[t] for t in covered if t in token_to_counted]
+        )
+        if not hits:
+            return words, 0.0
+        # The stretch around the hits' median, no longer than the source, and no shorter
+        # than a few windows.
+        middle, reach = hits[len(hits) // 2], len(theirs)
+        near = [h for h in hits if abs(h - middle) <= reach]
+        first, last = near[0], min(near[-1] + SKETCH_WINDOW, len(words))
+        if last - first < 4 * SKETCH_WINDOW:
+            first = max(0, min(first, last - 4 * SKETCH_WINDOW))
+            last = min(len(words), first + 4 * SKETCH_WINDOW)
+    region = words[first:last]
+    token_to_counted = {t: n for n, t in enumerate(n for n, c in enumerate(paper.counted) if c)}
+    inside = sum(1 for t in covered if first <= token_to_counted.get(t, -1) < last)
+    return region, inside / len(region) if region else 0.0
+
+
 # -- 3. alignment -------------------------------------------------------------------------------
 def align(
     paper: Document,
     source: Document,
     source_id: str,
     config: Config = Config(),
+    source_version: int = 0,
 ) -> list[Passage]:
     """Passages of ``paper`` found in ``source``: matching k-grams chained with small gaps."""
     k = config.k
@@ -302,6 +562,10 @@ def align(
     passages = []
     for chain in chains:
         (qi, sj), (qe, se) = chain[0], chain[-1]
+        run = longest = 1
+        for (i0, j0), (i1, j1) in itertools.pairwise(chain):
+            run = run + 1 if (i1 - i0, j1 - j0) == (1, 1) else 1
+            longest = max(longest, run)
         first, last = qi, qe + k - 1
         words = sum(paper.counted[first : last + 1])
         if words < config.min_words:
@@ -314,6 +578,8 @@ def align(
                 source_start=source.tokens[sj].start,
                 source_end=source.tokens[se + k - 1].end,
                 words=words,
+                source_version=source_version,
+                verbatim=longest + k - 1,
             )
         )
     return _drop_contained(passages)
@@ -341,15 +607,30 @@ def covered_tokens(document: Document, passages: Iterable[Passage]) -> set[int]:
     return covered
 
 
+def kind_of(source: Source, author_id: object) -> SourceKind:
+    if getattr(source, "published", False):
+        return SourceKind.PUBLISHED
+    if author_id is not None and source.author_id == author_id:
+        return SourceKind.OWN
+    return SourceKind.OTHER
+
+
 def check(
     text: str,
     corpus: Corpus,
     *,
     author_id: object = None,
     exclude_ids: Iterable[str] = (),
+    earlier_versions: Sequence[Source] = (),
+    arrived: object = None,
     config: Config = Config(),
+    judge: Callable[[dict[str, float]], Verdict] = judge,
 ) -> Report:
-    """Compare ``text`` with the corpus and report what it shares with which sources."""
+    """Compare ``text`` with the corpus (and with ``earlier_versions`` of the same paper,
+    always, their ``order`` in the corpus's terms) and report what it shares with whom.
+    ``arrived``: when the text itself arrived, in the same terms; texts that arrived later
+    (copies of it, found when a paper is checked again) are listed but credited nothing.
+    ``judge``: the verdict model (the shipped one; a benchmark passes one fitted per fold)."""
     words_limit = None
     if config.max_words:
         words = list(itertools.islice(WORD_RE.finditer(text), config.max_words + 1))
@@ -362,41 +643,95 @@ def check(
     ranked = corpus.candidates(prints, config.max_candidates + len(excluded), config.min_shared)
     ids = [source_id for source_id, _ in ranked if source_id not in excluded]
     ids = ids[: config.max_candidates]
-    matches: list[SourceMatch] = []
-    attributed: set[int] = set()
-    # Oldest first: a passage found in an original and in a later copy of it is the original's.
-    for source in sorted(corpus.sources(ids), key=lambda source: source.order):
-        passages = align(paper, prepare(source.text, config), source.id, config)
-        if not passages:
-            continue
-        covered = covered_tokens(paper, passages)
-        own_work = author_id is not None and source.author_id == author_id
-        primary = covered - attributed
-        if not own_work:
-            attributed |= covered
-        matches.append(
-            SourceMatch(
-                source_id=source.id,
-                score=len(covered) / total if total else 0.0,
-                words=len(covered),
-                passages=passages,
-                self_overlap=own_work,
-                primary_words=len(primary),
-            )
+    judged = set(ids[: config.verdict_sources])  # the best candidates by runs of words...
+    if config.sketch_candidates:
+        found_by_sets = corpus.similar(
+            sketch(paper),
+            config.sketch_candidates + len(excluded) + len(ids),
+            config.min_sketch_hits,
         )
+        more = [i for i, _ in found_by_sets if i not in excluded and i not in ids]
+        ids += more[: config.sketch_candidates]
+        judged |= {i for i, _ in found_by_sets[: config.sketch_candidates]}  # ...and by sets
+    texts = [(s, kind_of(s, author_id)) for s in corpus.sources(ids)]
+    texts += [(v, SourceKind.VERSION) for v in earlier_versions]
+    # Oldest first: a word found in an original and in a later copy of it is the original's.
+    texts.sort(key=lambda pair: pair[0].order)
+    attributed: set[int] = set()  # words credited to some text already
+    counted_credit: dict[SourceKind, set[int]] = defaultdict(set)
+    found: dict[tuple[str, SourceKind], dict] = {}  # a source's versions are one source
+    for source, kind in texts:
+        version = getattr(source, "version", 0)
+        document = prepare(source.text, config)
+        passages = align(paper, document, source.id, config, version)
+        covered = covered_tokens(paper, passages)
+        later = arrived is not None and source.order > arrived
+        verdict = None
+        if source.id in judged and kind != SourceKind.VERSION:
+            region, coverage = region_of(paper, document, covered)
+            verdict = judge(signals(region, counted_words(document), coverage))
+        if not passages and (verdict is None or verdict.label == "unrelated"):
+            continue
+        credited = set() if later else covered - attributed
+        attributed |= credited
+        counted_credit[kind] |= credited
+        entry = found.setdefault(
+            (source.id, kind),
+            {"covered": set(), "credited": set(), "passages": [], "by": {}, "later": later},
+        )
+        entry["verdict"] = verdict or entry.get("verdict")
+        entry["covered"] |= covered
+        entry["credited"] |= credited
+        entry["passages"] += passages
+        entry["by"][version] = entry["by"].get(version, 0) + len(covered)
+
+    def share(tokens: set[int]) -> float:
+        return len(tokens) / total if total else 0.0
+
+    matches = [
+        SourceMatch(
+            source_id=source_id,
+            score=share(entry["covered"]),
+            words=len(entry["covered"]),
+            passages=sorted(entry["passages"], key=lambda p: (p.start, p.source_version)),
+            kind=kind,
+            primary_words=len(entry["credited"]),
+            share=share(entry["credited"]),
+            source_version=max(entry["by"], key=entry["by"].get),
+            verdict=entry["verdict"],
+            later=entry["later"],
+        )
+        for (source_id, kind), entry in found.items()
+    ]
 
     def rank(match: SourceMatch) -> tuple[int, float]:
         return (-match.primary_words, -match.score)
 
-    others = sorted((m for m in matches if not m.self_overlap), key=rank)
-    own = sorted((m for m in matches if m.self_overlap), key=rank)
-    score = len(attributed) / total if total else 0.0
+    def of(*kinds: SourceKind) -> list[SourceMatch]:
+        return sorted((m for m in matches if m.kind in kinds), key=rank)
+
+    score = share(counted_credit[SourceKind.OTHER] | counted_credit[SourceKind.PUBLISHED])
+    # Flagged by the share of words, by a source the model judges the paper was made from
+    # (a heavy revision shares few passages), or by one long verbatim passage.
+    implicated = [m for m in matches if m.implicates]
+    reasons = []
+    if score >= config.threshold:
+        reasons.append(f"{score:.0%} of the words are other people's")
+    if any(m.verdict and m.verdict.plagiarised >= 0.5 for m in implicated):
+        reasons.append("a source the paper was made from, by its verdict")
+    if any(m.verbatim >= config.verbatim_words and m.primary_words for m in implicated):
+        reasons.append(f"a passage of {config.verbatim_words} or more identical words")
     return Report(
         score=score,
-        flagged=score >= config.threshold,
+        flagged=bool(reasons),
+        flag_reasons=reasons,
         counted_words=total,
-        sources=others,
-        self_overlap=own,
+        sources=of(SourceKind.OTHER, SourceKind.PUBLISHED),
+        self_overlap=of(SourceKind.OWN),
+        earlier_versions=of(SourceKind.VERSION),
+        excluded_words=len(paper.tokens) - total,
+        own_score=share(counted_credit[SourceKind.OWN]),
+        versions_score=share(counted_credit[SourceKind.VERSION]),
         words_limit=words_limit,
     )
 
@@ -410,10 +745,25 @@ class MemoryCorpus:
     postings: dict[int, list[tuple[str, int]]] = field(default_factory=lambda: defaultdict(list))
     documents: dict[str, "MemorySource"] = field(default_factory=dict)
 
+    sketches: dict[int, set[str]] = field(default_factory=lambda: defaultdict(set))
+
     def add(self, source_id: str, text: str, author_id: object = None) -> None:
         self.documents[source_id] = MemorySource(source_id, text, author_id, len(self.documents))
-        for gram, position in fingerprint(prepare(text, self.config), self.config):
+        document = prepare(text, self.config)
+        for gram, position in fingerprint(document, self.config):
             self.postings[gram].append((source_id, position))
+        for key in sketch(document):
+            self.sketches[key].add(source_id)
+
+    def similar(self, keys: Sequence[int], limit: int, min_hits: int) -> list[tuple[str, int]]:
+        hits: dict[str, int] = defaultdict(int)
+        for key in keys:
+            holders = self.sketches.get(key, ())
+            if len(holders) <= self.config.max_df:
+                for source_id in holders:
+                    hits[source_id] += 1
+        ranked = sorted(hits.items(), key=lambda item: -item[1])
+        return [(source_id, n) for source_id, n in ranked if n >= min_hits][:limit]
 
     def candidates(
         self, fingerprints: Sequence[tuple[int, int]], limit: int, min_shared: int
@@ -441,3 +791,4 @@ class MemorySource:
     text: str
     author_id: object = None
     order: int = 0
+    version: int = 0

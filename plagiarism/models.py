@@ -2,8 +2,13 @@
 
 import uuid
 
+from django.conf import settings as django_settings
 from django.db import models
 from django.utils import timezone
+
+from plagiarism.engine import SourceKind
+
+SOURCE_KINDS = [(kind.value, kind.label) for kind in SourceKind]
 
 
 class IndexedPaper(models.Model):
@@ -36,6 +41,21 @@ class Fingerprint(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hash} @ {self.submission_id}:{self.position}"
+
+
+class SketchKey(models.Model):
+    """One MinHash key of an indexed paper's windows of words (``engine.sketch``): the
+    candidate search for heavy revisions, which share word sets but few runs of words."""
+
+    pk = models.CompositePrimaryKey("key", "submission_id")
+    key = models.BigIntegerField()
+    submission_id = models.UUIDField()
+
+    class Meta:
+        indexes = [models.Index(fields=["submission_id"], name="sketch_by_paper")]
+
+    def __str__(self) -> str:
+        return f"{self.key} @ {self.submission_id}"
 
 
 class Check(models.Model):
@@ -102,12 +122,45 @@ class Report(models.Model):
     words_limit = models.PositiveIntegerField(
         null=True, blank=True, help_text="the paper was longer: only its first N words were checked"
     )
+    excluded_words = models.PositiveIntegerField(
+        default=0, help_text="words not counted: quotations, block quotations, references"
+    )
+    flag_reasons = models.JSONField(default=list, blank=True, help_text="why it is flagged")
+    own_score = models.FloatField(
+        null=True, blank=True, help_text="share credited to the author's own earlier papers"
+    )
+    versions_score = models.FloatField(
+        null=True, blank=True, help_text="share credited to earlier versions of this paper"
+    )
+    settings = models.JSONField(
+        default=dict,
+        blank=True,
+        help_text="how it was scored: the exclusions on or off, the sources left out",
+    )
+    original = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="rescores",
+        help_text="set on an editor's re-score: the check's own report, which is kept",
+    )
+    made_by = models.ForeignKey(
+        django_settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        help_text="the editor who re-scored (empty: the check)",
+    )
+    reason = models.TextField(blank=True, help_text="the editor's reason for the re-score")
     checked_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(
                 fields=["submission_id", "paper_version", "algorithm_version"],
+                condition=models.Q(original__isnull=True),
                 name="one_report_per_paper_version",
             )
         ]
@@ -121,14 +174,26 @@ class ReportSource(models.Model):
     source_submission_id = models.UUIDField()
     score = models.FloatField()
     words = models.PositiveIntegerField()
-    primary_words = models.PositiveIntegerField()
-    self_overlap = models.BooleanField(default=False)
+    primary_words = models.PositiveIntegerField(help_text="words credited to it")
+    share = models.FloatField(default=0.0, help_text="share of the paper's words credited to it")
+    kind = models.CharField(max_length=10, choices=SOURCE_KINDS, default=SourceKind.OTHER)
+    source_version = models.PositiveIntegerField(
+        default=0, help_text="the source's version most of its words were found in"
+    )
+    verdict = models.CharField(max_length=20, blank=True)
+    evidence = models.JSONField(
+        default=dict, blank=True, help_text="the signals behind the verdict, and which drove it"
+    )
 
     class Meta:
-        ordering = ["self_overlap", "-primary_words", "-score"]
+        ordering = ["-primary_words", "-score"]
 
     def __str__(self) -> str:
         return f"{self.source_submission_id} ({self.score:.0%})"
+
+    @property
+    def counts(self) -> bool:
+        return SourceKind(self.kind).counts
 
 
 class MatchedPassage(models.Model):
@@ -138,6 +203,9 @@ class MatchedPassage(models.Model):
     source_start = models.PositiveIntegerField()
     source_end = models.PositiveIntegerField()
     words = models.PositiveIntegerField()
+    source_version = models.PositiveIntegerField(
+        default=0, help_text="the source's version the passage was found in"
+    )
 
     class Meta:
         ordering = ["start"]

@@ -116,13 +116,23 @@ def checks_waiting(*, since_before: datetime, limit: int = 500) -> list[tuple[st
 
 
 def report_for(*, submission_id, paper_version: int | None = None) -> Report | None:
-    """The latest report of one version of a submission (of its latest version checked when
-    None), with its sources and passages."""
+    """The report in force for one version of a submission (of its latest version checked
+    when None): an editor's latest re-score, else the check's own report; with its sources
+    and passages."""
     reports = Report.objects.filter(submission_id=submission_id)
     if paper_version is not None:
         reports = reports.filter(paper_version=paper_version)
-    return (
-        reports.prefetch_related("sources__passages")
-        .order_by("-paper_version", "-checked_at")
-        .first()
-    )
+    latest = reports.order_by("-paper_version", "-checked_at").first()
+    if latest is None:
+        return None
+    check = Check.objects.filter(
+        submission_id=submission_id, paper_version=latest.paper_version, report__isnull=False
+    ).first()
+    in_force = check.report_id if check is not None else latest.pk
+    return Report.objects.prefetch_related("sources__passages").get(pk=in_force)
+
+
+def report_history(*, report: Report) -> list[Report]:
+    """The check's own report of this version and every re-score of it, oldest first."""
+    original = report.original or report
+    return [original, *original.rescores.select_related("made_by").order_by("checked_at")]

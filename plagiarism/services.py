@@ -3,7 +3,7 @@
 import logging
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -20,18 +20,36 @@ from plagiarism.models import (
     MatchedPassage,
     Report,
     ReportSource,
+    SketchKey,
 )
 from submissions.selectors import (
     PaperText,
     paper_current_version,
     paper_texts,
     paper_version_text,
+    paper_versions_before,
 )
 from submissions.services import submission_mark_checked
 
 logger = logging.getLogger(__name__)
 
 COPY_SQL = f"COPY {Fingerprint._meta.db_table} (hash, submission_id, position) FROM STDIN"
+COPY_SKETCH_SQL = f"COPY {SketchKey._meta.db_table} (key, submission_id) FROM STDIN"
+# Sources by the sketch keys they share with the paper; keys held by more than max_df papers
+# are left out, decided by reading at most max_df + 1 of their rows.
+SIMILAR_SQL = f"""
+    SELECT s.submission_id, count(*) AS shared
+    FROM unnest(%(keys)s::bigint[]) AS q(key)
+    CROSS JOIN LATERAL (
+        SELECT count(*) AS held FROM (
+            SELECT 1 FROM {SketchKey._meta.db_table} f WHERE f.key = q.key LIMIT %(max_df)s + 1
+        ) AS first_rows
+    ) AS df
+    JOIN {SketchKey._meta.db_table} s ON s.key = q.key
+    WHERE df.held <= %(max_df)s
+    GROUP BY s.submission_id HAVING count(*) >= %(min_hits)s
+    ORDER BY shared DESC LIMIT %(limit)s
+"""  # noqa: S608 - our own table
 # Candidates by their best diagonal (see engine.Corpus). A fingerprint held by more than
 # max_df papers is a common phrase and left out; whether it is, is decided by reading at
 # most max_df + 1 of its postings, so the cost does not grow with the corpus. Hits are
@@ -99,6 +117,16 @@ class PostgresCorpus:
     def sources(self, ids: Sequence[str]) -> list[PaperText]:
         return paper_texts(submission_ids=ids)
 
+    def similar(self, keys: Sequence[int], limit: int, min_hits: int) -> list[tuple[str, int]]:
+        if not keys:
+            return []
+        with connection.cursor() as cursor:
+            cursor.execute(
+                SIMILAR_SQL,
+                {"keys": list(keys), "max_df": self.max_df, "min_hits": min_hits, "limit": limit},
+            )
+            return [(str(pk), shared) for pk, shared in cursor.fetchall()]
+
 
 LOCK_INDEX_COMMIT = 7304  # advisory lock: one check commits its report and index at a time
 SEQUENCE = "plagiarism_index_sequence"
@@ -118,12 +146,18 @@ def index_sequence_next() -> int:
 
 def paper_index_add(*, paper: PaperText, config: engine.Config) -> int:
     """Add ``paper``'s fingerprints to the index (again: replaces what was there)."""
-    prints = engine.fingerprint(engine.prepare(paper.text, config), config)
+    document = engine.prepare(paper.text, config)
+    prints = engine.fingerprint(document, config)
     Fingerprint.objects.filter(submission_id=paper.id).delete()
+    SketchKey.objects.filter(submission_id=paper.id).delete()
     # COPY: a paper brings hundreds of rows, and a rebuild millions.
-    with connection.cursor() as cursor, cursor.copy(COPY_SQL) as copy:
-        for gram, position in prints:
-            copy.write_row((gram, paper.id, position))
+    with connection.cursor() as cursor:
+        with cursor.copy(COPY_SQL) as copy:
+            for gram, position in prints:
+                copy.write_row((gram, paper.id, position))
+        with cursor.copy(COPY_SKETCH_SQL) as copy:
+            for key in engine.sketch(document):
+                copy.write_row((key, paper.id))
     IndexedPaper.objects.update_or_create(
         submission_id=paper.id,
         defaults={
@@ -134,6 +168,69 @@ def paper_index_add(*, paper: PaperText, config: engine.Config) -> int:
         },
     )
     return len(prints)
+
+
+EXCLUSIONS = {
+    "exclude_quotes": "quotations",
+    "exclude_block_quotes": "block quotations",
+    "exclude_references": "the references section",
+}
+
+
+def report_settings(config: engine.Config, excluded_sources: Sequence[str] = ()) -> dict:
+    """How a report was scored: each exclusion on or off, and the sources left out."""
+    return {
+        **{name: getattr(config, name) for name in EXCLUSIONS},
+        "excluded_sources": sorted(str(s) for s in excluded_sources),
+    }
+
+
+def report_store(result: engine.Report, *, submission_id, paper_version: int, **fields) -> Report:
+    """Store an engine's report with its sources and passages."""
+    report = Report.objects.create(
+        submission_id=submission_id,
+        paper_version=paper_version,
+        algorithm_version=result.algorithm_version,
+        score=result.score,
+        flagged=result.flagged,
+        counted_words=result.counted_words,
+        words_limit=result.words_limit,
+        excluded_words=result.excluded_words,
+        flag_reasons=result.flag_reasons,
+        own_score=result.own_score,
+        versions_score=result.versions_score,
+        **fields,
+    )
+    for match in result.matches:
+        source = ReportSource.objects.create(
+            report=report,
+            source_submission_id=match.source_id,
+            score=match.score,
+            words=match.words,
+            primary_words=match.primary_words,
+            share=match.share,
+            kind=match.kind,
+            source_version=match.source_version,
+            verdict=match.verdict.label if match.verdict else "",
+            evidence={
+                **(match.verdict.as_evidence() if match.verdict else {}),
+                "longest_verbatim": match.verbatim,
+                "later": match.later,
+            },
+        )
+        MatchedPassage.objects.bulk_create(
+            MatchedPassage(
+                source=source,
+                start=p.start,
+                end=p.end,
+                source_start=p.source_start,
+                source_end=p.source_end,
+                words=p.words,
+                source_version=p.source_version,
+            )
+            for p in match.passages
+        )
+    return report
 
 
 @dataclass(frozen=True)
@@ -165,8 +262,9 @@ def check_run(*, submission_id: str, paper_version: int | None = None) -> CheckO
     """Check one version of a submission (its current one when None) against the corpus
     and, in one transaction: store the report, move the submission to ``checked`` and publish
     ``plagiarism_checked``, and put the version in the index in place of its earlier ones.
-    The paper's own entries in the index (its earlier versions) are never counted against
-    it. A check of a version superseded meanwhile keeps its report, but changes nothing
+    Words are credited to the earliest text holding them, the paper's own earlier versions
+    included; only words credited to other people's texts count against it. A check of a
+    version superseded meanwhile keeps its report, but changes nothing
     else and publishes nothing. Idempotent: a report for this version and algorithm ends it.
     """
     version = engine.ALGORITHM_VERSION
@@ -174,18 +272,24 @@ def check_run(*, submission_id: str, paper_version: int | None = None) -> CheckO
     if paper is None:
         raise LookupError(f"no submission {submission_id} (version {paper_version or 'current'})")
     existing = Report.objects.filter(
-        submission_id=submission_id, paper_version=paper.version, algorithm_version=version
+        submission_id=submission_id,
+        paper_version=paper.version,
+        algorithm_version=version,
+        original__isnull=True,
     )
     if (report := existing.first()) is not None and report.state == Report.State.DONE:
         return CheckOutcome(report, created=False)
     config = engine_config()
+    earlier = paper_versions_before(submission_id=paper.id, number=paper.version)
 
     def compare() -> engine.Report:
         return engine.check(
             paper.text,
             PostgresCorpus(config),
             author_id=paper.author_id,
-            exclude_ids=[paper.id],
+            exclude_ids=[paper.id],  # its own entry in the index: an earlier version
+            earlier_versions=earlier,
+            arrived=paper.order,
             config=config,
         )
 
@@ -205,36 +309,13 @@ def check_run(*, submission_id: str, paper_version: int | None = None) -> CheckO
             result = compare()
         duration_ms = round((time.perf_counter() - started) * 1000)
         existing.delete()  # a recorded failure gives way to the result
-        report = Report.objects.create(
+        report = report_store(
+            result,
             submission_id=paper.id,
             paper_version=paper.version,
-            algorithm_version=version,
-            score=result.score,
-            flagged=result.flagged,
-            counted_words=result.counted_words,
             duration_ms=duration_ms,
-            words_limit=result.words_limit,
+            settings=report_settings(config),
         )
-        for match in [*result.sources, *result.self_overlap]:
-            source = ReportSource.objects.create(
-                report=report,
-                source_submission_id=match.source_id,
-                score=match.score,
-                words=match.words,
-                primary_words=match.primary_words,
-                self_overlap=match.self_overlap,
-            )
-            MatchedPassage.objects.bulk_create(
-                MatchedPassage(
-                    source=source,
-                    start=p.start,
-                    end=p.end,
-                    source_start=p.source_start,
-                    source_end=p.source_end,
-                    words=p.words,
-                )
-                for p in match.passages
-            )
         _check_record(
             submission_id=paper.id,
             paper_version=paper.version,
@@ -253,7 +334,7 @@ def check_run(*, submission_id: str, paper_version: int | None = None) -> CheckO
                     submission_id=paper.id,
                     overall_score=round(result.score, 6),
                     flagged=result.flagged,
-                    source_count=len(result.sources),
+                    source_count=sum(1 for s in result.sources if s.primary_words),
                     algorithm_version=version,
                     duration_ms=duration_ms,
                 )
@@ -264,7 +345,7 @@ def check_run(*, submission_id: str, paper_version: int | None = None) -> CheckO
         paper.version,
         result.score,
         result.flagged,
-        len(result.sources),
+        sum(1 for s in result.sources if s.primary_words),
         duration_ms,
     )
     return CheckOutcome(report, created=True)
@@ -290,6 +371,7 @@ def check_fail(*, submission_id, error: str, paper_version: int | None = None) -
             submission_id=submission_id,
             paper_version=number,
             algorithm_version=engine.ALGORITHM_VERSION,
+            original=None,
             defaults={"state": Report.State.FAILED, "error": error[:2000]},
         )
         _check_record(
@@ -364,3 +446,84 @@ def check_rerun(*, submission_id) -> int:
         )
     logger.info("plagiarism.recheck_requested submission_id=%s version=%d", submission_id, number)
     return number
+
+
+class RescoreRefused(Exception):
+    """A re-score that cannot be made: its reason is for the editor."""
+
+
+class UnknownSources(RescoreRefused):
+    """Sources named to leave out that are not the report's."""
+
+
+def report_rescore(
+    *,
+    report: Report,
+    editor,
+    exclude_quotes: bool,
+    exclude_block_quotes: bool,
+    exclude_references: bool,
+    excluded_sources: Sequence[str] = (),
+    reason: str = "",
+) -> Report:
+    """An editor's re-score of a version's report: exclusions turned on or off and sources
+    left out, the corpus searched again (texts that arrived after the paper can claim none
+    of its words, so the re-score is comparable with the check). The check's own report is
+    kept; the re-score is a report of its own (who,
+    when, why, how) and becomes the one in force, so the summary everyone sees follows it.
+    Nothing is published: the check's event told its news; this is the editors' judgement."""
+    original = report.original or report
+    history = [original, *original.rescores.all()]
+    if original.state != Report.State.DONE:
+        raise RescoreRefused("The check failed: there is nothing to re-score; re-run it instead.")
+    paper = paper_version_text(submission_id=original.submission_id, number=original.paper_version)
+    if paper is None:
+        raise RescoreRefused("The paper is gone.")
+    known = {str(s.source_submission_id) for r in history for s in r.sources.all()}
+    left_out = {str(s) for s in excluded_sources}
+    if unknown := left_out - known:
+        raise UnknownSources(f"Not a source of this report: {', '.join(sorted(unknown))}.")
+    config = replace(
+        engine_config(),
+        exclude_quotes=exclude_quotes,
+        exclude_block_quotes=exclude_block_quotes,
+        exclude_references=exclude_references,
+    )
+    earlier = (
+        []
+        if paper.id in left_out
+        else paper_versions_before(submission_id=paper.id, number=paper.version)
+    )
+    started = time.perf_counter()
+    result = engine.check(
+        paper.text,
+        PostgresCorpus(config),
+        author_id=paper.author_id,
+        exclude_ids=[paper.id, *left_out],
+        earlier_versions=earlier,
+        arrived=paper.order,
+        config=config,
+    )
+    with transaction.atomic():
+        rescored = report_store(
+            result,
+            submission_id=original.submission_id,
+            paper_version=original.paper_version,
+            duration_ms=round((time.perf_counter() - started) * 1000),
+            settings=report_settings(config, sorted(left_out)),
+            original=original,
+            made_by=editor,
+            reason=reason,
+        )
+        Check.objects.filter(
+            submission_id=original.submission_id, paper_version=original.paper_version
+        ).update(score=result.score, flagged=result.flagged, report=rescored)
+    logger.info(
+        "plagiarism.rescored submission_id=%s version=%d by=%s score=%.3f settings=%s",
+        original.submission_id,
+        original.paper_version,
+        getattr(editor, "pk", None),
+        result.score,
+        rescored.settings,
+    )
+    return rescored

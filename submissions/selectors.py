@@ -63,18 +63,51 @@ class PaperText:
     text: str
     author_id: int
     title: str
-    order: datetime  # created_at: the engine credits shared text to the earliest source
+    order: datetime  # when it arrived: the engine credits shared text to the earliest source
     version: int = 0  # the version whose text this is (0: the current one, not looked up)
 
 
 def paper_texts(*, submission_ids: Iterable) -> list[PaperText]:
+    """The current versions' texts."""
     rows = Submission.objects.filter(pk__in=list(submission_ids)).values_list(
-        "id", "text", "author_id", "title", "created_at"
+        "id", "text", "author_id", "title", "created_at", "version"
     )
     return [
-        PaperText(str(pk), text, author, title, created)
-        for pk, text, author, title, created in rows
+        PaperText(str(pk), text, author, title, created, version)
+        for pk, text, author, title, created, version in rows
     ]
+
+
+def paper_versions_before(*, submission_id, number: int, limit: int = 10) -> list[PaperText]:
+    """The versions of a paper before ``number`` (the latest ``limit`` of them), each
+    ordered by when it arrived."""
+    rows = (
+        Version.objects.filter(submission_id=submission_id, number__lt=number)
+        .select_related("submission")
+        .order_by("-number")[:limit]
+    )
+    return [
+        PaperText(
+            str(submission_id),
+            version.text,
+            version.submission.author_id,
+            version.submission.title,
+            version.created_at,
+            version.number,
+        )
+        for version in rows
+    ]
+
+
+def paper_texts_of_versions(*, pairs: Iterable[tuple[str, int]]) -> dict[tuple[str, int], str]:
+    """Texts of given versions of papers, by (submission id, version number)."""
+    wanted = {(str(pk), number) for pk, number in pairs}
+    if not wanted:
+        return {}
+    rows = Version.objects.filter(
+        submission_id__in={pk for pk, _ in wanted}, number__in={n for _, n in wanted}
+    ).values_list("submission_id", "number", "text")
+    return {(str(pk), n): text for pk, n, text in rows if (str(pk), n) in wanted}
 
 
 def paper_version_text(*, submission_id, number: int | None = None) -> PaperText | None:
@@ -87,9 +120,9 @@ def paper_version_text(*, submission_id, number: int | None = None) -> PaperText
     )
     if version is None:
         return None
-    paper = version.submission
+    paper, arrived = version.submission, version.created_at
     return PaperText(
-        str(paper.id), version.text, paper.author_id, paper.title, paper.created_at, version.number
+        str(paper.id), version.text, paper.author_id, paper.title, arrived, version.number
     )
 
 
@@ -106,6 +139,14 @@ def submission_exists(*, submission_id) -> bool:
 def paper_titles(*, submission_ids: Iterable) -> dict[str, str]:
     rows = Submission.objects.filter(pk__in=list(submission_ids)).values_list("id", "title")
     return {str(pk): title for pk, title in rows}
+
+
+def paper_authors(*, submission_ids: Iterable) -> dict[str, str]:
+    """Usernames of the papers' submitting authors (for editors' reports)."""
+    rows = Submission.objects.filter(pk__in=list(submission_ids)).values_list(
+        "id", "author__username"
+    )
+    return {str(pk): username for pk, username in rows}
 
 
 def paper_ids_in_order() -> Iterator[str]:

@@ -75,7 +75,7 @@ def test_a_check_tells_the_score_and_the_flag_with_a_link_to_the_report(settings
     (notification,) = Notification.objects.all()
     assert notification.user_id == submission.author_id and notification.kind == Kind.CHECKED
     assert notification.data == {"title": submission.title, "score": 0.234, "flagged": True}
-    assert "23% of its text matches earlier submissions" in notification.body
+    assert "23% of its text matches earlier texts by others" in notification.body
     assert "an editor will look at the overlap" in notification.body
     assert notification.link == (
         f"https://papers.example.org/api/submissions/{submission.pk}/report/"
@@ -91,7 +91,7 @@ def test_a_clean_check_says_it_was_not_flagged():
         )
     )
     notification = Notification.objects.get()
-    assert "2% of its text" in notification.body and "below the level" in notification.body
+    assert "2% of its text" in notification.body and "It was not flagged." in notification.body
 
 
 @pytest.mark.django_db

@@ -55,7 +55,12 @@ def test_an_upload_is_checked_through_kafka_and_a_real_worker(kafka_topics, cele
     api = APIClient()
     api.force_authenticate(copier)
     body = api.get(f"/api/submissions/{copy.pk}/report/").json()
-    assert body["state"] == "done" and body["flagged"]
+    assert body["state"] == "done" and body["flagged"] and body["view"] == "author"
+    (passage,) = body["passages"]
+    assert passage["text"] == copied and passage["kind_label"] == "another submission"
+    assert "The original" not in str(body) and str(original.pk) not in str(body)
+    api.force_authenticate(UserFactory(is_staff=True))
+    body = api.get(f"/api/submissions/{copy.pk}/report/").json()
     (passage,) = body["sources"][0]["passages"]
     assert passage["text"] == copied == passage["source_text"]
     assert body["sources"][0]["title"] == "The original"
@@ -85,7 +90,12 @@ def test_a_check_that_keeps_failing_shows_on_the_submission_and_the_report():
         "the similarity check could not be done; the editors are told"
     )
     report = api.get(f"/api/submissions/{submission.pk}/report/").json()
-    assert report["state"] == "failed" and report["error"] == "RuntimeError: disk full"
+    assert report["state"] == "failed" and report["view"] == "author"
+    assert report["error"] == "the similarity check could not be done; the editors are told"
+    assert "disk full" not in str(report)  # the exception's text is for editors only
+    api.force_authenticate(UserFactory(is_staff=True))
+    report = api.get(f"/api/submissions/{submission.pk}/report/").json()
+    assert report["view"] == "editor" and report["error"] == "RuntimeError: disk full"
     # A later successful check replaces the failure.
     assert check_run(submission_id=str(submission.pk)).created
     assert Report.objects.get().state == Report.State.DONE

@@ -29,7 +29,9 @@ def test_a_second_version_is_checked_without_counting_the_first():
     submission = versioned(author, first, first + " " + prose(2, 50))
     outcome = check_run(submission_id=str(submission.pk))
     assert outcome.report.paper_version == 2
-    assert outcome.report.score == 0.0 and not outcome.report.sources.exists()
+    assert outcome.report.score == 0.0 and outcome.report.versions_score == pytest.approx(400 / 450)
+    (earlier,) = outcome.report.sources.all()  # its first version, reported apart
+    assert earlier.kind == "version" and earlier.source_version == 1 and not earlier.counts
     fresh = Submission.objects.get(pk=submission.pk)
     assert fresh.status == Status.CHECKED and check_state(submission, 2) == "done"
     # The index holds version 2 now, not both.

@@ -70,7 +70,8 @@ def test_a_paper_goes_round_and_is_accepted_in_its_second_version(kafka_topics, 
         wait_for_status(paper, Status.CHECKED, "the second version's check")
         report = api.get(f"/api/submissions/{paper}/report/").json()
         assert report["paper_version"] == 2
-        assert report["score"] == 0.0 and report["sources"] == []  # version 1 never counted
+        assert report["score"] == 0.0  # version 1 never counts
+        assert [(s["kind"], s["counts"]) for s in report["sources"]] == [("version", False)]
 
         assert office.post(step, {"to": "under_review"}, format="json").status_code == 200
         accepted = office.post(

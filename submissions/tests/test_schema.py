@@ -13,6 +13,8 @@ ENDPOINTS = {
     "/api/submissions/{submission_id}/file/": {"get"},
     "/api/submissions/{submission_id}/withdraw/": {"post"},
     "/api/submissions/{submission_id}/report/": {"get"},
+    "/api/submissions/{submission_id}/report/pdf/": {"get"},
+    "/api/submissions/{submission_id}/report/rescore/": {"post"},
     "/api/submissions/{submission_id}/recheck/": {"post"},
     "/api/submissions/{submission_id}/transition/": {"post"},
     "/api/submissions/{submission_id}/notes/": {"get", "post"},
@@ -44,3 +46,20 @@ def test_the_schema_and_the_docs_page_are_served():
     assert set(schema.json()["paths"]) == set(ENDPOINTS)
     docs = client.get("/api/docs/")
     assert docs.status_code == 200 and b"swagger-ui" in docs.content
+
+
+def test_the_schema_documents_both_views_of_a_report(tmp_path):
+    out = tmp_path / "schema.yml"
+    call_command("spectacular", "--file", str(out))
+    schema = yaml.safe_load(out.read_text())
+    report = schema["paths"]["/api/submissions/{submission_id}/report/"]["get"]
+    body = report["responses"]["200"]["content"]["application/json"]["schema"]
+    assert body == {"$ref": "#/components/schemas/Report"}
+    views = schema["components"]["schemas"]["Report"]
+    assert views["discriminator"]["propertyName"] == "view"
+    assert set(views["discriminator"]["mapping"]) == {"editor", "author"}
+    author = schema["components"]["schemas"]["AuthorReportOutput"]["properties"]
+    editor = schema["components"]["schemas"]["EditorReportOutput"]["properties"]
+    author_source = schema["components"]["schemas"]["AuthorSourceOutput"]["properties"]
+    assert "passages" in author and "history" in editor
+    assert not {"title", "submission_id", "author", "source_text"} & set(author_source)

@@ -28,10 +28,14 @@ class Command(BaseCommand):
             f"{file.name}: {report.score:.1%} similar ({verdict}), {report.counted_words} words "
             f"counted, {len(report.sources)} sources, {report.algorithm_version}"
         )
+        for reason in report.flag_reasons:
+            self.stdout.write(f"  flagged: {reason}")
         titles = paper_titles(submission_ids=[s.source_id for s in report.sources])
         for source in report.sources:
+            judged = f"  {source.verdict.words}" if source.verdict else ""
             self.stdout.write(
-                f"  {source.score:6.1%}  {source.source_id}  {titles.get(source.source_id, '')}"
+                f"  {source.share:6.1%} credited ({source.score:.1%} shared){judged}  "
+                f"{source.source_id}  {titles.get(source.source_id, '')}"
             )
             for passage in source.passages[:passages]:
                 excerpt = " ".join(text[passage.start : passage.end].split())

@@ -7,7 +7,10 @@ from submissions.selectors import paper_ids_in_order, paper_texts
 
 
 class Command(BaseCommand):
-    help = "Rebuild the fingerprint index from the stored texts of every submission."
+    help = (
+        "Rebuild the index (fingerprints and sketches) from the stored texts of every "
+        "submission: after an upgrade that changes the algorithm."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--batch", type=int, default=200, help="papers per transaction")

@@ -1,0 +1,179 @@
+"""A report as its readers see it: everything for editors, the author's own passages and
+the kinds of text they matched for the author. Reads of both apps (the papers' texts and
+titles come from submissions), so apart from ``plagiarism.selectors``, which submissions
+itself reads."""
+
+from django.http import HttpResponse
+
+from plagiarism.engine import SourceKind
+from plagiarism.models import Report, ReportSource
+from plagiarism.selectors import FAILED_FOR_PEOPLE, report_history
+from submissions.selectors import (
+    paper_authors,
+    paper_texts_of_versions,
+    paper_titles,
+    paper_version_text,
+)
+
+
+def _source_texts(report: Report, sources: list[ReportSource]) -> dict[tuple[str, int], str]:
+    pairs = {
+        (str(s.source_submission_id), p.source_version or s.source_version)
+        for s in sources
+        for p in s.passages.all()
+    }
+    return paper_texts_of_versions(pairs=pairs)
+
+
+def _paper_text(report: Report) -> str:
+    checked = paper_version_text(submission_id=report.submission_id, number=report.paper_version)
+    return checked.text if checked else ""
+
+
+def _common(report: Report, *, for_editors: bool) -> dict:
+    failed = report.state == Report.State.FAILED
+    return {
+        "view": "editor" if for_editors else "author",
+        "paper_version": report.paper_version,
+        "state": report.state,
+        "error": (report.error if for_editors else FAILED_FOR_PEOPLE) if failed else "",
+        "score": report.score,
+        "flagged": report.flagged,
+        "flag_reasons": report.flag_reasons,
+        "own_score": report.own_score,
+        "versions_score": report.versions_score,
+        "checked_at": report.checked_at,
+        "counted_words": report.counted_words,
+        "excluded_words": report.excluded_words,
+        "words_limit": report.words_limit,
+    }
+
+
+def report_view_for_editors(*, report: Report) -> dict:
+    """Everything: each source's title, author, id, kind, verdict and evidence, and every
+    passage in both texts; and who re-scored the report, when and how."""
+    sources = list(report.sources.all())
+    ids = [s.source_submission_id for s in sources]
+    titles, authors = paper_titles(submission_ids=ids), paper_authors(submission_ids=ids)
+    texts = _source_texts(report, sources)
+    paper = _paper_text(report)
+    return {
+        **_common(report, for_editors=True),
+        "algorithm_version": report.algorithm_version,
+        "duration_ms": report.duration_ms,
+        "settings": report.settings,
+        "history": [
+            {
+                "id": r.pk,
+                "made_by": r.made_by.get_username() if r.made_by else None,
+                "made_at": r.checked_at,
+                "reason": r.reason,
+                "settings": r.settings,
+                "score": r.score,
+                "flagged": r.flagged,
+                "in_force": r.pk == report.pk,
+            }
+            for r in report_history(report=report)
+        ],
+        "sources": [
+            {
+                "submission_id": s.source_submission_id,
+                "title": titles.get(str(s.source_submission_id), ""),
+                "author": authors.get(str(s.source_submission_id), ""),
+                "kind": s.kind,
+                "kind_label": SourceKind(s.kind).label,
+                "counts": s.counts,
+                "score": s.score,
+                "share": s.share,
+                "words": s.words,
+                "credited_words": s.primary_words,
+                "source_version": s.source_version,
+                "verdict": s.verdict,
+                "evidence": s.evidence,
+                "passages": [
+                    {
+                        "start": p.start,
+                        "end": p.end,
+                        "text": paper[p.start : p.end],
+                        "source_version": p.source_version or s.source_version,
+                        "source_start": p.source_start,
+                        "source_end": p.source_end,
+                        "source_text": texts.get(
+                            (str(s.source_submission_id), p.source_version or s.source_version), ""
+                        )[p.source_start : p.source_end],
+                        "words": p.words,
+                    }
+                    for p in s.passages.all()
+                ],
+            }
+            for s in sources
+        ],
+    }
+
+
+def report_view_for_author(*, report: Report) -> dict:
+    """What the author may read: the score, the flag, and their own passages that matched,
+    each with the kind of text it matched and that text's share; never another paper's
+    title, id, author or words. Texts credited nothing (a later copy of the author's work,
+    say) are left out: they count for nothing and would reveal another paper exists."""
+    paper = _paper_text(report)
+    shown = [s for s in report.sources.all() if s.primary_words]
+    shown.sort(key=lambda s: (not s.counts, -s.primary_words))
+    labels = {s.pk: f"Text {n}" for n, s in enumerate(shown, start=1)}
+    return {
+        **_common(report, for_editors=False),
+        "sources": [
+            {
+                "label": labels[s.pk],
+                "kind": s.kind,
+                "kind_label": SourceKind(s.kind).label,
+                "counts": s.counts,
+                "share": s.share,
+            }
+            for s in shown
+        ],
+        "passages": sorted(
+            (
+                {
+                    "start": p.start,
+                    "end": p.end,
+                    "text": paper[p.start : p.end],
+                    "words": p.words,
+                    "source": labels[s.pk],
+                    "kind": s.kind,
+                    "kind_label": SourceKind(s.kind).label,
+                }
+                for s in shown
+                for p in s.passages.all()
+            ),
+            key=lambda p: (p["start"], p["end"]),
+        ),
+    }
+
+
+def report_document(*, report: Report) -> bytes:
+    """The editor's view of ``report`` as a PDF (``plagiarism.pdf``)."""
+    from plagiarism.pdf import report_pdf  # reportlab is loaded only when a PDF is asked for
+
+    view = report_view_for_editors(report=report)
+    pairs = {
+        (str(s["submission_id"]), p["source_version"])
+        for s in view["sources"]
+        for p in s["passages"]
+    }
+    return report_pdf(
+        view=view,
+        paper_title=paper_titles(submission_ids=[report.submission_id]).get(
+            str(report.submission_id), ""
+        ),
+        paper_text=_paper_text(report),
+        source_texts=paper_texts_of_versions(pairs=pairs),
+    )
+
+
+def pdf_response(report: Report) -> HttpResponse:
+    """The PDF as a download named after the paper and version."""
+    response = HttpResponse(report_document(report=report), content_type="application/pdf")
+    name = f"similarity-report-{report.submission_id}-v{report.paper_version}.pdf"
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
