@@ -423,6 +423,8 @@ SKETCH_STRIDE = 12
 SKETCH_BANDS = 2  # LSH bands per window, of SKETCH_ROWS min-hashes each
 SKETCH_ROWS = 2
 _PRIME = (1 << 61) - 1
+_MIX = 0x9E3779B97F4A7C15  # combines a band's min-hashes into one signed 64-bit key
+_MASK = (1 << 64) - 1
 _SEEDS = [
     (
         int.from_bytes(hashlib.blake2b(f"a{i}".encode(), digest_size=8).digest(), "big") | 1,
@@ -469,10 +471,16 @@ def sketch_at(document: Document, stride: int = SKETCH_STRIDE) -> list[tuple[int
         for a, b in _SEEDS
     ]
     keys: list[tuple[int, int]] = []
+    previous = None
     for window, mins in enumerate(zip(*per_seed, strict=True)):
+        if mins == previous:
+            continue  # neighbouring windows mostly share their minima: keep the first
+        previous = mins
         for band in range(SKETCH_BANDS):
-            rows = mins[band * SKETCH_ROWS : (band + 1) * SKETCH_ROWS]
-            keys.append((gram_hash([str(band), *map(str, rows)]), where[window * stride]))
+            key = band
+            for row in mins[band * SKETCH_ROWS : (band + 1) * SKETCH_ROWS]:
+                key = (key * _MIX + row) & _MASK
+            keys.append((key - (1 << 64) if key >> 63 else key, where[window * stride]))
     return keys
 
 
@@ -481,7 +489,12 @@ def sketch(document: Document, stride: int = SKETCH_STRIDE) -> list[int]:
     return sorted({key for key, _ in sketch_at(document, stride)})
 
 
-def region_of(paper: Document, source: Document, covered: set[int]) -> tuple[list[str], float]:
+def region_of(
+    paper: Document,
+    source: Document,
+    covered: set[int],
+    paper_sketch: list[tuple[int, int]] | None = None,
+) -> tuple[list[str], float]:
     """The part of the paper that relates to ``source`` (counted words, and the share of
     them the passages cover): the stretch around the windows whose sketches the two share
     and the passages' words. A long paper that took one section from a source is judged on
@@ -493,8 +506,8 @@ def region_of(paper: Document, source: Document, covered: set[int]) -> tuple[lis
     if len(words) <= 2 * len(theirs):
         first, last = 0, len(words)  # about the source's size: judged whole
     else:
-        mine = sketch_at(paper, stride=1)
-        shared_keys = {key for key, _ in sketch_at(source, stride=1)}
+        mine = paper_sketch if paper_sketch is not None else sketch_at(paper, stride=1)
+        shared_keys = {key for key, _ in sketch_at(source)}
         counted_index = [n for n, c in enumerate(paper.counted) if c]
         token_to_counted = {t: n for n, t in enumerate(counted_index)}
         hits = sorted(
@@ -644,15 +657,18 @@ def check(
     ids = [source_id for source_id, _ in ranked if source_id not in excluded]
     ids = ids[: config.max_candidates]
     judged = set(ids[: config.verdict_sources])  # the best candidates by runs of words...
+    by_sets: set[str] = set()
+    paper_sketch = sketch_at(paper, stride=1)  # every window: one lines up with each indexed
     if config.sketch_candidates:
         found_by_sets = corpus.similar(
-            sketch(paper),
+            sorted({key for key, _ in paper_sketch}),
             config.sketch_candidates + len(excluded) + len(ids),
             config.min_sketch_hits,
         )
         more = [i for i, _ in found_by_sets if i not in excluded and i not in ids]
         ids += more[: config.sketch_candidates]
-        judged |= {i for i, _ in found_by_sets[: config.sketch_candidates]}  # ...and by sets
+        by_sets = {i for i, _ in found_by_sets[: config.sketch_candidates]}
+        judged |= by_sets  # ...and by word sets
     texts = [(s, kind_of(s, author_id)) for s in corpus.sources(ids)]
     texts += [(v, SourceKind.VERSION) for v in earlier_versions]
     # Oldest first: a word found in an original and in a later copy of it is the original's.
@@ -667,8 +683,13 @@ def check(
         covered = covered_tokens(paper, passages)
         later = arrived is not None and source.order > arrived
         verdict = None
-        if source.id in judged and kind != SourceKind.VERSION:
-            region, coverage = region_of(paper, document, covered)
+        # A candidate sharing no passage is judged only if its word sets matched.
+        if (
+            source.id in judged
+            and kind != SourceKind.VERSION
+            and (passages or source.id in by_sets)
+        ):
+            region, coverage = region_of(paper, document, covered, paper_sketch)
             verdict = judge(signals(region, counted_words(document), coverage))
         if not passages and (verdict is None or verdict.label == "unrelated"):
             continue
