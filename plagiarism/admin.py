@@ -142,8 +142,13 @@ class ReportAdmin(admin.ModelAdmin):
         sources = list(report.sources.all())
         if request.method == "POST":
             return self.rescore(request, report, sources)
-        original_sources = list((report.original or report).sources.all())
-        ids = [s.source_submission_id for s in original_sources]
+        history = report_history(report=report)
+        # Every source any report of this version named: the ones left out stay choosable.
+        known: dict[str, str] = {}
+        for scored in history:
+            for s in scored.sources.all():
+                known.setdefault(str(s.source_submission_id), s.kind)
+        ids = list(known)
         titles = paper_titles(submission_ids=[submission_id, *ids])
         authors = paper_authors(submission_ids=ids)
         paper = paper_version_text(submission_id=submission_id, number=report.paper_version)
@@ -201,14 +206,13 @@ class ReportAdmin(admin.ModelAdmin):
             ],
             "choices": [
                 {
-                    "id": str(s.source_submission_id),
-                    "label": f"{titles.get(str(s.source_submission_id), '(deleted)')} "
-                    f"({SourceKind(s.kind).label})",
-                    "left_out": str(s.source_submission_id) in left_out,
+                    "id": source_id,
+                    "label": f"{titles.get(source_id, '(deleted)')} ({SourceKind(kind).label})",
+                    "left_out": source_id in left_out,
                 }
-                for s in original_sources
+                for source_id, kind in known.items()
             ],
-            "history": report_history(report=report),
+            "history": history,
         }
         return TemplateResponse(request, "admin/plagiarism/report/side_by_side.html", context)
 

@@ -94,6 +94,7 @@ def report_pdf(*, view: dict, paper_title: str, paper_text: str, source_texts: d
             f"{view['algorithm_version']}. Settings: "
             + _safe(", ".join(f"{k} {v}" for k, v in view["settings"].items()), font),
         ]
+        lines += [f"Flagged: {_safe(reason, font)}." for reason in view.get("flag_reasons", [])]
         flow += [Paragraph(line, body) for line in lines]
     flow += [Spacer(1, 4 * mm), Paragraph("Sources", heading)]
     rows = [["Source", "Kind", "Author", "Credited", "Holds", "Verdict"]]
@@ -107,7 +108,13 @@ def report_pdf(*, view: dict, paper_title: str, paper_text: str, source_texts: d
                 Paragraph(_safe(s["author"], font), small),
                 _percent(s["share"]),
                 _percent(s["score"]),
-                Paragraph(_safe(s["verdict"] or "–", font), small),
+                Paragraph(
+                    _safe(
+                        " ".join([s["verdict"] or "–", *s["evidence"].get("drivers", [])[:1]]),
+                        font,
+                    ),
+                    small,
+                ),
             ]
         )
     if len(rows) == 1:

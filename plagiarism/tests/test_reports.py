@@ -170,7 +170,12 @@ def test_the_pdf_has_the_summary_the_sources_and_every_passage():
     assert f"similarity-report-{paper.pk}-v1.pdf" in response["Content-Disposition"]
     text = " ".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
     flat = " ".join(text.split())
-    for expected in ("Similarity report", "The PDF paper", "Η πηγή: the source", "flagged"):
+    for expected in (
+        "Similarity report",
+        "The PDF paper",
+        "Η πηγή: the source",
+        "Flagged: a passage of 50 or more identical words",
+    ):
         assert expected in flat
     assert " ".join(shared.split()[:12]) in flat  # the passage, on both sides
     assert flat.count("Ψυχή") >= 2
@@ -199,4 +204,7 @@ def test_editors_rescore_from_the_admin_page_and_see_who_did_it():
     page = office.get(page_url).content.decode()
     assert "Re-scored: 23.1% similar, flagged" in page
     assert "chief" in page and "in force" in page and "the check" in page
+    # The source the re-score found (the check's own report had none) is named, and can
+    # be left out next time.
+    assert "<strong>Quoted source</strong>" in page and 'name="leave_out"' in page
     assert Report.objects.filter(submission_id=paper.pk).count() == 2
