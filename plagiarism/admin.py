@@ -12,7 +12,7 @@ from django.utils.safestring import SafeString, mark_safe
 from plagiarism.engine import SourceKind
 from plagiarism.models import Report
 from plagiarism.reports import pdf_response
-from plagiarism.selectors import report_for, report_history
+from plagiarism.selectors import papers_flagged, report_for, report_history
 from plagiarism.services import (
     EXCLUSIONS,
     RecheckNotNeeded,
@@ -151,6 +151,7 @@ class ReportAdmin(admin.ModelAdmin):
         ids = list(known)
         titles = paper_titles(submission_ids=[submission_id, *ids])
         authors = paper_authors(submission_ids=ids)
+        flagged = papers_flagged(submission_ids=ids)
         paper = paper_version_text(submission_id=submission_id, number=report.paper_version)
         chosen = next((s for s in sources if str(s.pk) == request.GET.get("source")), None)
         chosen = chosen or (sources[0] if sources else None)
@@ -180,6 +181,7 @@ class ReportAdmin(admin.ModelAdmin):
                     "title": titles.get(str(s.source_submission_id), "(deleted)"),
                     "author": authors.get(str(s.source_submission_id), ""),
                     "kind": SourceKind(s.kind).label,
+                    "flagged": str(s.source_submission_id) in flagged,
                     "chosen": s is chosen,
                 }
                 for s in sources

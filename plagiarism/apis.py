@@ -75,6 +75,10 @@ class EditorSourceOutput(serializers.Serializer):
     submission_id = serializers.UUIDField()
     title = serializers.CharField()
     author = serializers.CharField()
+    flagged = serializers.BooleanField(
+        help_text="whether that paper's own check flagged it (an author's flagged earlier "
+        "paper matching this one: a copy reworded until it passed?)"
+    )
     kind = serializers.ChoiceField(choices=KINDS)
     kind_label = serializers.CharField()
     counts = serializers.BooleanField(help_text="whether its credited words count to the score")

@@ -7,7 +7,7 @@ from django.http import HttpResponse
 
 from plagiarism.engine import SourceKind
 from plagiarism.models import Report, ReportSource
-from plagiarism.selectors import FAILED_FOR_PEOPLE, report_history
+from plagiarism.selectors import FAILED_FOR_PEOPLE, papers_flagged, report_history
 from submissions.selectors import (
     paper_authors,
     paper_texts_of_versions,
@@ -55,6 +55,7 @@ def report_view_for_editors(*, report: Report) -> dict:
     sources = list(report.sources.all())
     ids = [s.source_submission_id for s in sources]
     titles, authors = paper_titles(submission_ids=ids), paper_authors(submission_ids=ids)
+    flagged = papers_flagged(submission_ids=ids)
     texts = _source_texts(report, sources)
     paper = _paper_text(report)
     return {
@@ -80,6 +81,7 @@ def report_view_for_editors(*, report: Report) -> dict:
                 "submission_id": s.source_submission_id,
                 "title": titles.get(str(s.source_submission_id), ""),
                 "author": authors.get(str(s.source_submission_id), ""),
+                "flagged": str(s.source_submission_id) in flagged,
                 "kind": s.kind,
                 "kind_label": SourceKind(s.kind).label,
                 "counts": s.counts,

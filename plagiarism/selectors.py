@@ -96,6 +96,14 @@ def check_summaries(*, submission_id, versions: Iterable[int]) -> dict[int, Chec
     }
 
 
+def papers_flagged(*, submission_ids: Iterable) -> set[str]:
+    """Which of these papers' checks (of any version) flagged them: an author's earlier
+    paper that was flagged, matching her new one, is how editors see someone rewording a
+    copy until it passes."""
+    rows = Check.objects.filter(submission_id__in=list(submission_ids), flagged=True)
+    return {str(pk) for pk in rows.values_list("submission_id", flat=True)}
+
+
 def check_failed(*, submission_id, paper_version: int) -> bool:
     return Check.objects.filter(
         submission_id=submission_id, paper_version=paper_version, state=Check.State.FAILED

@@ -80,7 +80,8 @@ def test_only_a_flagged_check_is_told_to_the_editors(office):
         received(PlagiarismCheckedFactory(submission_id=paper.pk, overall_score=0.61, flagged=True))
     )
     told = notices(Kind.FLAGGED)
-    assert len(told) == 2 and "61% of “Copied”" in told[0].body
+    assert len(told) == 2
+    assert "“Copied”: 61% of its words are credited to other people" in told[0].body
 
 
 def test_a_failed_check_is_told_to_the_editors_only(office):

@@ -48,6 +48,11 @@ def test_the_victim_of_a_copy_is_not_flagged_when_she_revises_her_paper():
     assert kinds["version"].primary_words == 400  # credited to her first version
     assert kinds["submission"].primary_words == 0  # Bob's later copy claims nothing
     assert not kinds["submission"].counts or kinds["submission"].share == 0
+    # Editors see that the later copy was itself flagged.
+    editor = client_for(UserFactory(is_staff=True)).get(report_url(a)).json()
+    seen = {s["kind"]: s for s in editor["sources"]}
+    assert seen["submission"]["title"] == "Bob's copy" and seen["submission"]["flagged"]
+    assert seen["version"]["credited_words"] == 400 and not seen["version"]["counts"]
 
 
 def test_the_authors_view_names_no_other_paper_and_shows_only_her_own_words():
@@ -88,7 +93,7 @@ def test_the_authors_view_names_no_other_paper_and_shows_only_her_own_words():
     assert full["view"] == "editor"
     (seen,) = full["sources"]
     assert seen["title"] == "An unpublished secret" and seen["author"] == "victim"
-    assert seen["submission_id"] == str(source.pk)
+    assert seen["submission_id"] == str(source.pk) and not seen["flagged"]
     assert any(set(p["source_text"].split()) & missing for p in seen["passages"])
 
 
