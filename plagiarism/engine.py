@@ -738,7 +738,7 @@ def check(
     reasons = []
     if score >= config.threshold:
         reasons.append(f"{score:.0%} of the words are other people's")
-    if any(m.verdict and m.verdict.plagiarised >= 0.5 for m in implicated):
+    if any(m.verdict and m.verdict.label != "unrelated" for m in implicated):
         reasons.append("a source the paper was made from, by its verdict")
     if any(m.verbatim >= config.verbatim_words and m.primary_words for m in implicated):
         reasons.append(f"a passage of {config.verbatim_words} or more identical words")

@@ -6,13 +6,15 @@ corpus of short answers, and print them as the constants to ship.
 Each of the 95 answers is paired with its task's original; the signals are computed with
 the engine's own tokens and passages; a multinomial logistic regression (scikit-learn,
 standardised inputs, L2 with C=1) is fitted to the four classes. 4 x (7 + 1) = 32
-coefficients, plus 7 means and 7 scales. ``bench/plagiarism_accuracy.py`` fits the same
+coefficients, plus 7 means and 7 scales, and the threshold on the probability of "made from
+the source" (chosen by leave-one-task-out). ``bench/plagiarism_accuracy.py`` fits the same
 model inside each leave-one-task-out fold to measure it honestly. scikit-learn is needed
 here only: the product evaluates the shipped constants in pure Python.
 """
 
 import argparse
 import csv
+import itertools
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -68,6 +70,27 @@ def fit(rows: list[tuple[dict[str, float], str]]):
     return scaler, model
 
 
+def fit_threshold(answers: list[Answer], signals: list[dict[str, float]]) -> float:
+    """The probability of "made from the source" at which the verdict says so: the cut that
+    classifies the most answers right when each task's answers are scored by a model fitted
+    on the other tasks (leave-one-task-out)."""
+    scored = []
+    for task in sorted({a.task for a in answers}):
+        fitted = fit(
+            [(s, a.label) for s, a in zip(signals, answers, strict=True) if a.task != task]
+        )
+        scored += [
+            (1 - predict(fitted, s)["unrelated"], a.label != "unrelated")
+            for s, a in zip(signals, answers, strict=True)
+            if a.task == task
+        ]
+    values = sorted({p for p, _ in scored})
+    cuts = [0.5] + [(a + b) / 2 for a, b in itertools.pairwise(values)]
+    return max(
+        cuts, key=lambda cut: (sum((p >= cut) == truth for p, truth in scored), -abs(cut - 0.5))
+    )
+
+
 def predict(fitted, signal: dict[str, float]) -> dict[str, float]:
     scaler, model = fitted
     x = scaler.transform([[signal[name] for name in verdict.FEATURES]])
@@ -83,7 +106,8 @@ def main() -> None:
     args = parser.parse_args()
     config = engine.Config()
     originals, answers = read_corpus(args.corpus)
-    rows = [(pair_signals(a.text, originals[a.task], config), a.label) for a in answers]
+    signals = [pair_signals(a.text, originals[a.task], config) for a in answers]
+    rows = list(zip(signals, [a.label for a in answers], strict=True))
     scaler, model = fit(rows)
     order = [list(model.classes_).index(c) for c in range(len(verdict.CLASSES))]
 
@@ -98,6 +122,7 @@ def main() -> None:
         print(f"    ({numbers(model.coef_[i])}),")
     print(")")
     print(f"INTERCEPTS = ({numbers(model.intercept_[i] for i in order)})")
+    print(f"PLAGIARISED_AT = {fit_threshold(answers, signals):.4g}")
 
 
 if __name__ == "__main__":

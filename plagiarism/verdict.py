@@ -14,7 +14,8 @@ paper the source explains, from finer signals than runs of identical words:
   pairs the paper uses, the common subsequence over the source's length): how much of the
   source was taken.
 
-A multinomial logistic model over the standardised signals gives each class a probability.
+A multinomial logistic model over the standardised signals gives each class a probability;
+the verdict is "unrelated" unless the other three together reach ``PLAGIARISED_AT``.
 Its coefficients are fitted offline on public data (``python -m plagiarism.fit_verdict``,
 the Clough & Stevenson corpus of short answers) and shipped below as constants: nothing is
 learned at run time. ``drivers`` names the signals that pushed the verdict away from
@@ -55,6 +56,9 @@ WEIGHTS = (
     (-0.8672, 0.6332, 1.714, -0.3574, 0.4326, 0.7101, -0.2752),
 )
 INTERCEPTS = (-1.88, 0.8019, 0.6034, 0.4742)
+# The probability of "made from the source" (any class but unrelated) at which the verdict
+# says so: chosen by leave-one-task-out over the same answers.
+PLAGIARISED_AT = 0.3343
 
 
 @dataclass(frozen=True)
@@ -125,6 +129,14 @@ def signals(paper: Sequence[str], source: Sequence[str], coverage: float) -> dic
     }
 
 
+def label_for(probabilities: dict[str, float], plagiarised_at: float) -> str:
+    """Unrelated below the threshold on the probability of any other class; above it, the
+    likeliest of the others."""
+    if 1.0 - probabilities["unrelated"] < plagiarised_at:
+        return "unrelated"
+    return max(CLASSES[1:], key=probabilities.get)
+
+
 def judge(signal: dict[str, float]) -> Verdict:
     x = [(signal[name] - m) / s for name, m, s in zip(FEATURES, MEANS, SCALES, strict=True)]
     logits = [
@@ -135,7 +147,7 @@ def judge(signal: dict[str, float]) -> Verdict:
     exps = [math.exp(z - top) for z in logits]
     total = sum(exps)
     probabilities = {c: e / total for c, e in zip(CLASSES, exps, strict=True)}
-    label = max(probabilities, key=probabilities.get)
+    label = label_for(probabilities, PLAGIARISED_AT)
     drivers: list[str] = []
     if label != "unrelated":
         chosen, unrelated = WEIGHTS[CLASSES.index(label)], WEIGHTS[0]

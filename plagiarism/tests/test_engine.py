@@ -328,3 +328,14 @@ def test_the_bit_parallel_lcs_agrees_with_dynamic_programming():
         a = [rng.randrange(5) for _ in range(rng.randrange(0, 40))]
         b = [rng.randrange(5) for _ in range(rng.randrange(0, 40))]
         assert lcs_length(a, b) == slow(a, b)
+
+
+def test_the_verdict_says_made_from_the_source_from_its_threshold_up():
+    from plagiarism.verdict import label_for
+
+    leaning = {"unrelated": 0.6, "heavy": 0.25, "light": 0.1, "copied": 0.05}
+    assert label_for(leaning, plagiarised_at=0.5) == "unrelated"
+    assert label_for(leaning, plagiarised_at=0.4) == "heavy"  # 0.4 of "made from it"
+    assert label_for({**leaning, "unrelated": 0.7, "heavy": 0.15}, plagiarised_at=0.4) == (
+        "unrelated"
+    )
