@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
+from plagiarism.selectors import check_summaries
 from submissions.diff import version_diff
 from submissions.extraction import ExtractionError
 from submissions.models import Version
@@ -370,8 +371,11 @@ class VersionListCreateApi(GenericAPIView):
     )
     def get(self, request: Request, submission_id) -> Response:
         submission = visible_submission(request, submission_id)
-        versions = Version.objects.filter(submission=submission).defer("text")
-        return Response(VersionOutput(versions, many=True, context={"request": request}).data)
+        versions = list(Version.objects.filter(submission=submission).defer("text"))
+        # Every version's check in one query, not one per version.
+        checks = check_summaries(submission_id=submission.pk, versions=[v.number for v in versions])
+        context = {"request": request, "checks": checks}
+        return Response(VersionOutput(versions, many=True, context=context).data)
 
     @extend_schema(
         request={"multipart/form-data": VersionFileInput, "application/json": VersionTextInput},

@@ -337,7 +337,12 @@ class VersionOutput(serializers.ModelSerializer):
 
     @extend_schema_field(VersionCheckOutput())
     def get_plagiarism(self, version: Version) -> dict:
-        summary = check_summary(submission_id=version.submission_id, paper_version=version.number)
+        checks = self.context.get("checks")  # a list's checks, read at once
+        summary = (
+            checks.get(version.number)
+            if checks is not None
+            else check_summary(submission_id=version.submission_id, paper_version=version.number)
+        )
         return VersionCheckOutput(summary).data if summary else NOT_CHECKED
 
     @extend_schema_field(serializers.URLField(allow_null=True))

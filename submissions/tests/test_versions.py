@@ -337,3 +337,26 @@ def test_withdrawal_carries_a_reason_to_the_editors(api, author):
     again = api.post(url(submission, "withdraw/"), format="json")
     assert again.status_code == 409
     assert again.json()["detail"] == "The paper's status is already “Withdrawn”."
+
+
+def test_the_versions_list_reads_every_versions_check_in_one_query(api, author):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    submission = paper(author, Status.REVISION_REQUESTED)
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert api.get(url(submission, "versions/")).status_code == 200
+        return len(captured)
+
+    one = queries()
+    for n in range(2):
+        Submission.objects.filter(pk=submission.pk).update(status=Status.REVISION_REQUESTED)
+        text = f"{REVISED} {n}"
+        assert (
+            api.post(url(submission, "versions/"), {"text": text}, format="json").status_code == 201
+        )
+    listed = api.get(url(submission, "versions/")).json()
+    assert [v["number"] for v in listed] == [1, 2, 3]
+    assert queries() == one  # three versions, the same queries as one
