@@ -114,6 +114,16 @@ class Document:
         return sum(self.counted)
 
     @cached_property
+    def counted_words_list(self) -> list[str]:
+        """The counted words, normalised, in order: made once, read for every source."""
+        return [t.word for t, counted in zip(self.tokens, self.counted, strict=True) if counted]
+
+    @cached_property
+    def counted_position(self) -> dict[int, int]:
+        """Each counted token's index among the counted words, by its index among tokens."""
+        return {t: n for n, t in enumerate(n for n, c in enumerate(self.counted) if c)}
+
+    @cached_property
     def starts(self) -> list[int]:
         """The tokens' start offsets, in order: a character offset finds its token by bisection."""
         return [token.start for token in self.tokens]
@@ -374,7 +384,7 @@ def prepare(text: str, config: Config = Config()) -> Document:
 
 def counted_words(document: Document) -> list[str]:
     """The document's counted words, normalised, in order (the verdict's input)."""
-    return [t.word for t, counted in zip(document.tokens, document.counted, strict=True) if counted]
+    return document.counted_words_list
 
 
 # -- 2. winnowing -------------------------------------------------------------------------------
@@ -508,11 +518,10 @@ def region_of(
     else:
         mine = paper_sketch if paper_sketch is not None else sketch_at(paper, stride=1)
         shared_keys = {key for key, _ in sketch_at(source)}
-        counted_index = [n for n, c in enumerate(paper.counted) if c]
-        token_to_counted = {t: n for n, t in enumerate(counted_index)}
+        position = paper.counted_position
         hits = sorted(
             [at for key, at in mine if key in shared_keys]
-            + [token_to_counted[t] for t in covered if t in token_to_counted]
+            + [position[t] for t in covered if t in position]
         )
         if not hits:
             return words, 0.0
@@ -525,8 +534,8 @@ def region_of(
             first = max(0, min(first, last - 4 * SKETCH_WINDOW))
             last = min(len(words), first + 4 * SKETCH_WINDOW)
     region = words[first:last]
-    token_to_counted = {t: n for n, t in enumerate(n for n, c in enumerate(paper.counted) if c)}
-    inside = sum(1 for t in covered if first <= token_to_counted.get(t, -1) < last)
+    position = paper.counted_position
+    inside = sum(1 for t in covered if first <= position.get(t, -1) < last)
     return region, inside / len(region) if region else 0.0
 
 

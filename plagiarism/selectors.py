@@ -84,9 +84,14 @@ def check_summary(*, submission_id, paper_version: int, annotated=None) -> Check
     return _summary(submission_id, *values)
 
 
-def check_summaries(*, submission_id, versions: Iterable[int]) -> dict[int, CheckSummary]:
-    """The checks of several versions of one paper, by version number (done or failed)."""
-    rows = Check.objects.filter(submission_id=submission_id, paper_version__in=list(versions))
+def check_summaries(
+    *, submission_id, versions: Iterable[int] | None = None
+) -> dict[int, CheckSummary]:
+    """The checks of several versions of one paper (every version when None), by version
+    number (done or failed)."""
+    rows = Check.objects.filter(submission_id=submission_id)
+    if versions is not None:
+        rows = rows.filter(paper_version__in=list(versions))
     return {
         row.paper_version: _summary(
             submission_id, row.state, row.score, row.flagged, row.checked_at

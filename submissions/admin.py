@@ -96,8 +96,11 @@ class VersionInline(ReadOnlyInline):
 
     @admin.display(description="similarity check")
     def check_summary(self, version: Version) -> str:
-        summary = check_summaries(submission_id=version.submission_id, versions=[version.number])
-        return in_words(summary.get(version.number), short=True)
+        # The inline is made anew for each page: every version's check in one query.
+        if getattr(self, "_checks_of", None) != version.submission_id:
+            self._checks = check_summaries(submission_id=version.submission_id)
+            self._checks_of = version.submission_id
+        return in_words(self._checks.get(version.number), short=True)
 
     @admin.display(description="what changed")
     def changes(self, version: Version) -> str:

@@ -203,3 +203,15 @@ def test_the_admin_shows_versions_with_what_changed_and_takes_notes(office, auth
     office.post(f"{CHANGELIST}{submission.pk}/change/", form)
     (note,) = Note.objects.filter(submission=submission)
     assert note.text == "Ask reviewer 2 about the proofs." and note.author == editor
+
+
+def test_the_page_shows_each_versions_own_check(office, author):
+    from submissions.services import submission_version_add
+
+    submission = check_recorded(paper(author), score=0.3, flagged=True)
+    Submission.objects.filter(pk=submission.pk).update(status=Status.REVISION_REQUESTED)
+    submission_version_add(
+        submission=Submission.objects.get(pk=submission.pk), author=author, text=PARAGRAPH * 2
+    )
+    page = office.get(f"{CHANGELIST}{submission.pk}/change/").content.decode()
+    assert "30%, flagged" in page and "not checked yet" in page  # v1's check, v2's to come
