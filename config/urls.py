@@ -7,6 +7,8 @@ from config.views import healthz
 
 handler404 = "config.views.api_aware_not_found"
 handler500 = "config.views.api_aware_server_error"
+handler403 = "config.views.api_aware_forbidden"
+handler400 = "config.views.api_aware_bad_request"
 
 admin.site.site_header = "Paper submissions"
 admin.site.site_title = "Paper submissions"
@@ -27,4 +29,5 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("healthz", healthz, name="healthz"),
+    path("", include("web.urls")),
 ]

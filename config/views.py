@@ -1,8 +1,8 @@
 from django.conf import settings
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.utils.html import escape
-from django.views.defaults import page_not_found, server_error
+from django.shortcuts import render
+from django.views.defaults import bad_request, page_not_found, permission_denied, server_error
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -41,6 +41,18 @@ class ApiJsonNotFound:
         return response
 
 
+def api_aware_forbidden(request: HttpRequest, exception=None):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "you may not do this"}, status=403)
+    return permission_denied(request, exception)
+
+
+def api_aware_bad_request(request: HttpRequest, exception=None):
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": "bad request"}, status=400)
+    return bad_request(request, exception)
+
+
 def api_aware_server_error(request: HttpRequest):
     """500: JSON under /api/, the usual page elsewhere; never a traceback."""
     if request.path.startswith("/api/"):
@@ -59,10 +71,6 @@ def locked_out(request: HttpRequest, original_response=None, credentials=None) -
     if request.path.startswith("/api/"):
         response = JsonResponse({"detail": message}, status=429)
     else:
-        response = HttpResponse(
-            f"<!doctype html><title>Too many failed logins</title><h1>Too many failed logins"
-            f"</h1><p>{escape(message)}.</p>",
-            status=429,
-        )
+        response = render(request, "web/errors/locked_out.html", {"message": message}, status=429)
     response["Retry-After"] = str(minutes * 60)
     return response

@@ -6,6 +6,7 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from notifications.messages import preferences_link
 from notifications.models import EDITOR_KINDS, Notification
 from notifications.preferences import preference_get
 
@@ -18,9 +19,7 @@ def email_message(notification: Notification) -> EmailMultiAlternatives:
         "name": user.get_full_name() or user.get_username(),
         "notification": notification,
         "for_editors": notification.kind in EDITOR_KINDS,
-        "preferences_link": (
-            f"{settings.PUBLIC_BASE_URL.rstrip('/')}/api/notifications/preferences/"
-        ),
+        "preferences_link": preferences_link(),
     }
     message = EmailMultiAlternatives(
         subject=notification.subject,

@@ -7,6 +7,7 @@ decisions are named in ``outbox.workflow``; their words for people are used from
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.urls import reverse
 
 from notifications.models import Kind
 from outbox.workflow import DECISION_NEWS, Status
@@ -34,7 +35,16 @@ def _base() -> str:
 
 
 def submission_link(submission_id) -> str:
-    return f"{_base()}/api/submissions/{submission_id}/"
+    """The paper's page on the author site (``web``), which asks for a login first."""
+    return f"{_base()}{reverse('web:paper', kwargs={'submission_id': submission_id})}"
+
+
+def report_link(submission_id) -> str:
+    return f"{_base()}{reverse('web:paper-report', kwargs={'submission_id': submission_id})}"
+
+
+def preferences_link() -> str:
+    return f"{_base()}{reverse('web:preferences')}"
 
 
 def editor_link(submission_id) -> str:
@@ -85,7 +95,7 @@ def message_checked(*, submission_id, title: str, score: float, flagged: bool) -
             f"The similarity check of “{one_line(title)}” is done: {score:.0%} of its text "
             f"matches earlier texts by others. {verdict} The report shows every matching passage."
         ),
-        link=f"{submission_link(submission_id)}report/",
+        link=report_link(submission_id),
         data={"title": title, "score": score, "flagged": flagged},
     )
 

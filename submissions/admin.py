@@ -18,7 +18,7 @@ from django.utils.html import format_html
 from outbox.workflow import Actor, Status
 from plagiarism.selectors import CheckSummary, check_summaries, check_summary, with_checks
 from submissions.diff import version_diff
-from submissions.models import Note, Submission, Transition, Version
+from submissions.models import ChecklistItem, Note, Submission, Transition, Version
 from submissions.services import TransitionNotAllowed, steps_for, submission_transition
 
 
@@ -421,3 +421,12 @@ class SubmissionAdmin(admin.ModelAdmin):
             "title": f"{steps[to_status]}: {submission.title}",
         }
         return TemplateResponse(request, "admin/submissions/submission/transition.html", context)
+
+
+@admin.register(ChecklistItem)
+class ChecklistItemAdmin(admin.ModelAdmin):
+    """The venue's submission checklist: what authors confirm when they submit."""
+
+    list_display = ["text", "position", "active"]
+    list_editable = ["position", "active"]
+    list_display_links = ["text"]

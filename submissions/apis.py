@@ -17,17 +17,21 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
+from accounts.selectors import email_verified
+from accounts.services import email_verification_send, user_register
 from plagiarism.selectors import check_summaries
 from submissions.diff import version_diff
 from submissions.extraction import ExtractionError
 from submissions.models import Version
 from submissions.selectors import (
+    checklist_items,
     notes_of,
     submission_get_for,
     submissions_filtered,
     submissions_visible_to,
 )
 from submissions.serializers import (
+    ChecklistItemOutput,
     DiffOutput,
     NoteInput,
     NoteOutput,
@@ -47,6 +51,8 @@ from submissions.serializers import (
     WithdrawInput,
 )
 from submissions.services import (
+    ChecklistIncomplete,
+    EmailNotVerified,
     QuotaExceeded,
     TransitionNotAllowed,
     UploadedFile,
@@ -55,7 +61,6 @@ from submissions.services import (
     submission_transition,
     submission_version_add,
     submission_withdraw,
-    user_register,
 )
 
 MULTIPART_OVERHEAD = 1024 * 1024  # room for the form's other fields and boundaries
@@ -84,6 +89,11 @@ class Busy(APIException):
 class QuotaReached(APIException):
     status_code = status.HTTP_429_TOO_MANY_REQUESTS
     default_code = "quota"
+
+
+class EmailUnverified(APIException):
+    status_code = status.HTTP_403_FORBIDDEN
+    default_code = "email_not_verified"
 
 
 class Conflict(APIException):
@@ -121,8 +131,62 @@ class UserRegisterApi(APIView):
         try:
             user = user_register(**data.validated_data)
         except DjangoValidationError as exc:
-            raise ValidationError({"password": exc.messages}) from exc
-        return Response(UserOutput(user).data, status=status.HTTP_201_CREATED)
+            raise ValidationError(exc.message_dict) from exc
+        return Response(user_output(user), status=status.HTTP_201_CREATED)
+
+
+def user_output(user) -> dict:
+    return UserOutput(
+        {
+            "id": user.pk,
+            "username": user.get_username(),
+            "email": user.email,
+            "email_verified": email_verified(user=user),
+        }
+    ).data
+
+
+class UserMeApi(APIView):
+    @extend_schema(responses={200: UserOutput}, tags=["auth"])
+    def get(self, request: Request) -> Response:
+        return Response(user_output(request.user))
+
+
+class EmailVerificationSendApi(APIView):
+    throttle_classes = [ScopedRateThrottle]
+    throttle_scope = "auth"
+
+    @extend_schema(
+        request=None,
+        responses={202: UserOutput},
+        tags=["auth"],
+        description=(
+            "Email the link that confirms your address again (the venue may require a "
+            "confirmed address before a first submission). 409 when it is confirmed already; "
+            "503 when the mail server refused it."
+        ),
+    )
+    def post(self, request: Request) -> Response:
+        if email_verified(user=request.user):
+            raise Conflict({"detail": "your email address is confirmed already"})
+        if not request.user.email:
+            raise ValidationError({"email": ["your account has no email address"]})
+        if not email_verification_send(user=request.user):
+            raise Busy({"detail": "the mail server did not take the email; try again later"})
+        return Response(user_output(request.user), status=status.HTTP_202_ACCEPTED)
+
+
+class ChecklistApi(APIView):
+    @extend_schema(
+        responses={200: ChecklistItemOutput(many=True)},
+        tags=["submissions"],
+        description=(
+            "The venue's submission checklist: give the ids of all its items as `checklist` "
+            "when you submit a paper."
+        ),
+    )
+    def get(self, request: Request) -> Response:
+        return Response(ChecklistItemOutput(checklist_items(), many=True).data)
 
 
 class TokenObtainApi(APIView):
@@ -222,6 +286,10 @@ class SubmissionListCreateApi(GenericAPIView):
         fields = upload_input(request, SubmissionFileInput, SubmissionTextInput)
         try:
             submission = submission_create(author=request.user, **fields)
+        except EmailNotVerified as exc:
+            raise EmailUnverified({"detail": str(exc)}) from exc
+        except ChecklistIncomplete as exc:
+            raise ValidationError({"checklist": [str(exc)]}) from exc
         except (QuotaExceeded, ExtractionError) as exc:
             raise upload_refusal(exc, fields) from exc
         output = SubmissionOutput(submission, context={"request": request})

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from outbox.workflow import Status
 
-__all__ = ["Note", "Status", "Submission", "Transition", "Version"]
+__all__ = ["ChecklistItem", "Note", "Status", "Submission", "Transition", "Version"]
 
 
 STATUS_CHOICES = [(status.value, status.label) for status in Status]
@@ -51,6 +51,10 @@ class Submission(models.Model):
     text = models.TextField(help_text="the extracted text")
     word_count = models.PositiveIntegerField()
     content_hash = models.CharField(max_length=64, help_text="SHA-256 of the normalised text")
+
+    checklist = models.JSONField(
+        default=list, blank=True, help_text="the checklist's items the author confirmed"
+    )
 
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -139,3 +143,20 @@ class Note(models.Model):
 
     def __str__(self) -> str:
         return self.text[:60]
+
+
+class ChecklistItem(models.Model):
+    """One statement an author confirms when submitting a paper (the venue's submission
+    checklist: "the paper is anonymised", "it is not under review elsewhere"). Editors keep
+    the list in the admin; every active item must be confirmed, through the site or the API."""
+
+    text = models.CharField(max_length=500)
+    help_text = models.CharField(max_length=500, blank=True, help_text="shown under the item")
+    position = models.PositiveIntegerField(default=0, help_text="items are shown in this order")
+    active = models.BooleanField(default=True, help_text="asked of new submissions")
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.text

@@ -9,7 +9,7 @@ from django.db import connection
 from django.db.models import Prefetch, QuerySet
 
 from plagiarism.selectors import with_checks
-from submissions.models import Note, Submission, Transition, Version
+from submissions.models import ChecklistItem, Note, Submission, Transition, Version
 
 HISTORY = Prefetch("history", queryset=Transition.objects.select_related("actor"))
 
@@ -158,3 +158,28 @@ def paper_ids_in_order() -> Iterator[str]:
 def paper_current_version(*, submission_id) -> int | None:
     """The current version's number, or None when there is no such paper."""
     return Submission.objects.filter(pk=submission_id).values_list("version", flat=True).first()
+
+
+def submission_of_author(*, author: AbstractBaseUser, submission_id) -> Submission | None:
+    """One of ``author``'s own papers, with its history (the author site shows only these,
+    also to editors); None for anyone else's or no paper."""
+    return (
+        with_checks(Submission.objects.select_related("author").defer("text"))
+        .prefetch_related(HISTORY)
+        .filter(pk=submission_id, author=author)
+        .first()
+    )
+
+
+def submissions_of_author(*, author: AbstractBaseUser) -> QuerySet[Submission]:
+    """``author``'s own papers, newest first, with each current version's check."""
+    return with_checks(Submission.objects.defer("text", "abstract")).filter(author=author)
+
+
+def versions_of(*, submission: Submission) -> list[Version]:
+    return list(Version.objects.filter(submission=submission).defer("text"))
+
+
+def checklist_items() -> list[ChecklistItem]:
+    """The venue's submission checklist as authors answer it now."""
+    return list(ChecklistItem.objects.filter(active=True))

@@ -54,10 +54,27 @@ class RegisterInput(ClosedSerializer):
         return value
 
 
+CHECKLIST = serializers.ListField(
+    child=serializers.IntegerField(min_value=1),
+    required=False,
+    max_length=100,
+    help_text="the ids of the submission checklist's items you confirm (GET …/checklist/)",
+)
+
+
 class UserOutput(serializers.Serializer):
     id = serializers.IntegerField()
     username = serializers.CharField()
     email = serializers.EmailField()
+    email_verified = serializers.BooleanField(
+        help_text="whether the address was confirmed through the link emailed to it"
+    )
+
+
+class ChecklistItemOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    text = serializers.CharField()
+    help_text = serializers.CharField()
 
 
 class TokenInput(ClosedSerializer):
@@ -85,6 +102,7 @@ class SubmissionFileInput(_UploadInput):
     file = serializers.FileField(
         allow_empty_file=True, max_length=255, help_text="PDF, DOCX, TXT or Markdown"
     )
+    checklist = CHECKLIST
 
 
 class SubmissionTextInput(_UploadInput):
@@ -93,6 +111,7 @@ class SubmissionTextInput(_UploadInput):
     title = serializers.CharField(max_length=300, trim_whitespace=True)
     abstract = serializers.CharField(required=False, allow_blank=True, max_length=5000)
     text = serializers.CharField(allow_blank=True)
+    checklist = CHECKLIST
 
 
 RESPONSE = serializers.CharField(

@@ -3,20 +3,20 @@ which enforces the workflow (``outbox.workflow.WORKFLOW``, the one table of allo
 publishes the event in the same transaction."""
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.contrib.auth.password_validation import validate_password
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce, Length
 from django.utils import timezone
 
+from accounts.selectors import email_verified
 from outbox.events import PaperUploaded, SubmissionDecided
 from outbox.services import publish_on_commit
 from outbox.workflow import (
@@ -31,7 +31,7 @@ from outbox.workflow import (
     step_between,
 )
 from submissions.extraction import Extracted, text_facts
-from submissions.models import Note, Submission, Transition, Version
+from submissions.models import ChecklistItem, Note, Submission, Transition, Version
 from submissions.sandbox import caps_from_settings, extract_bounded
 
 logger = logging.getLogger(__name__)
@@ -46,6 +46,35 @@ class TransitionNotAllowed(Exception):
 
 class VersionNotAllowed(TransitionNotAllowed):
     """The paper's status does not take a new version."""
+
+
+class ChecklistIncomplete(ValueError):
+    """Some items of the venue's submission checklist were not confirmed."""
+
+
+class EmailNotVerified(Exception):
+    """The venue requires a verified email address before a paper is submitted."""
+
+
+def _checklist_confirmed(confirmed) -> list[str]:
+    """The active checklist's items, in order, if ``confirmed`` (their ids) holds them all."""
+    items = list(ChecklistItem.objects.filter(active=True))
+    given = set(confirmed or ())
+    missing = [item for item in items if item.pk not in given]
+    if missing:
+        raise ChecklistIncomplete(
+            "confirm every item of the submission checklist; not confirmed: "
+            + "; ".join(f"“{item.text}”" for item in missing)
+        )
+    return [item.text for item in items]
+
+
+def _email_verified_check(author: AbstractBaseUser) -> None:
+    if settings.ACCOUNTS_REQUIRE_VERIFIED_EMAIL and not email_verified(user=author):
+        raise EmailNotVerified(
+            f"confirm your email address ({author.email or 'none given'}) before you submit a "
+            "paper: open the link we emailed you, or ask for a new one on your account page"
+        )
 
 
 class QuotaExceeded(Exception):
@@ -123,18 +152,6 @@ def _attach_file(target: "Submission | Version", upload: UploadedFile | None, ex
     target.file.save(upload.name, ContentFile(upload.data), save=False)
 
 
-def user_register(*, username: str, email: str, password: str) -> AbstractBaseUser:
-    """A new author account. Raises ``django.core.exceptions.ValidationError`` for a weak
-    password (Django's validators)."""
-    user_model = get_user_model()
-    user = user_model(username=username, email=email)
-    validate_password(password, user)
-    user.set_password(password)
-    user.save()
-    logger.info("submissions.user_registered user_id=%s", user.pk)
-    return user
-
-
 def submission_create(
     *,
     author: AbstractBaseUser,
@@ -142,12 +159,18 @@ def submission_create(
     abstract: str = "",
     upload: UploadedFile | None = None,
     text: str | None = None,
+    checklist: Collection[int] | None = None,
 ) -> Submission:
     """Store a paper (a file, or text sent directly) and publish ``paper_uploaded``.
 
-    Extraction happens before anything is written, so a refused upload leaves nothing. The
-    file is written inside the transaction and removed again if the transaction fails.
+    ``checklist``: the ids of the venue's checklist items the author confirmed (all active
+    ones must be). Refused with ``EmailNotVerified`` when the venue requires a verified
+    address. Extraction happens before anything is written, so a refused upload leaves
+    nothing. The file is written inside the transaction and removed again if the transaction
+    fails.
     """
+    _email_verified_check(author)
+    confirmed = _checklist_confirmed(checklist)
     extracted = _read_paper(upload, text)
     submission = Submission(
         author=author,
@@ -156,6 +179,7 @@ def submission_create(
         text=extracted.text,
         word_count=extracted.word_count,
         content_hash=extracted.content_hash,
+        checklist=confirmed,
     )
     try:
         with transaction.atomic():

@@ -1,0 +1,16 @@
+"""``Authorization: Token <key>`` for both kinds of token: the named tokens authors make on
+the site (kept as hashes) and the one ``POST /api/auth/token/`` hands out."""
+
+from rest_framework import authentication, exceptions
+
+from accounts.services import api_token_authenticate
+
+
+class TokenAuthentication(authentication.TokenAuthentication):
+    def authenticate_credentials(self, key: str):
+        token = api_token_authenticate(key=key)
+        if token is None:
+            return super().authenticate_credentials(key)
+        if not token.user.is_active:
+            raise exceptions.AuthenticationFailed("User inactive or deleted.")
+        return token.user, token

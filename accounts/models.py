@@ -1,0 +1,42 @@
+"""What accounts add to Django's users: a verified email address and named API tokens."""
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class EmailVerification(models.Model):
+    """The address a user proved they read, and when. A user whose address changed since is
+    unverified again (``accounts.selectors.email_verified`` compares the two)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="email_verification",
+    )
+    email = models.EmailField(max_length=254)
+    verified_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return f"{self.email} verified {self.verified_at:%Y-%m-%d}"
+
+
+class ApiToken(models.Model):
+    """A named token for an integration. Only a hash of the key is kept: the key is shown
+    once, when it is made, and a leaked database gives no usable token."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100)
+    prefix = models.CharField(max_length=8, help_text="the key's first characters, to tell it")
+    key_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"

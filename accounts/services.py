@@ -1,0 +1,168 @@
+"""Writes of accounts: registering, proving an email address, API tokens.
+
+The author site and the API both call these, so a rule is written once.
+"""
+
+import hashlib
+import logging
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.password_validation import validate_password
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+
+from accounts.models import ApiToken, EmailVerification
+
+logger = logging.getLogger(__name__)
+
+VERIFY_SALT = "accounts.email-verification"
+TOKENS_PER_USER = 20
+LAST_USED_EVERY = timedelta(minutes=5)  # at most one write per token this often
+
+
+class VerificationRefused(Exception):
+    """A verification link that cannot be used; the message says why, for people."""
+
+
+def user_register(*, username: str, email: str, password: str) -> AbstractBaseUser:
+    """A new author account, and the link to confirm its address sent by email.
+
+    Raises ``django.core.exceptions.ValidationError`` (its ``message_dict`` names the field)
+    for a username or address already in use or a weak password (Django's validators)."""
+    user_model = get_user_model()
+    if user_model.objects.filter(username__iexact=username).exists():
+        raise ValidationError({"username": ["this username is taken"]})
+    if user_model.objects.filter(email__iexact=email).exists():
+        raise ValidationError(
+            {"email": ["an account with this email address exists: log in, or reset its password"]}
+        )
+    user = user_model(username=username, email=email)
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        raise ValidationError({"password": exc.messages}) from exc
+    user.set_password(password)
+    user.save()
+    logger.info("accounts.user_registered user_id=%s", user.pk)
+    email_verification_send(user=user)
+    return user
+
+
+def verification_link(*, user: AbstractBaseUser) -> str:
+    token = signing.dumps({"user": user.pk, "email": user.email}, salt=VERIFY_SALT)
+    path = reverse("web:email-verify", kwargs={"token": token})
+    return f"{settings.PUBLIC_BASE_URL.rstrip('/')}{path}"
+
+
+def email_verification_send(*, user: AbstractBaseUser) -> bool:
+    """Email ``user`` the link that proves they read their address. Sent at once (as
+    Django's password reset is), so a refused mail server is told to the person, who can ask
+    again; True if the mail server took it."""
+    if not user.email:
+        return False
+    context = {
+        "name": user.get_full_name() or user.get_username(),
+        "link": verification_link(user=user),
+        "days": settings.EMAIL_VERIFICATION_DAYS,
+    }
+    message = EmailMultiAlternatives(
+        subject="Confirm your email address",
+        body=render_to_string("accounts/email/verify.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[user.email],
+    )
+    try:
+        message.send()
+    except Exception:
+        logger.exception("accounts.verification_email_failed user_id=%s", user.pk)
+        return False
+    logger.info("accounts.verification_email_sent user_id=%s", user.pk)
+    return True
+
+
+def email_verify(*, token: str) -> AbstractBaseUser:
+    """Mark the address in ``token`` verified for its user. Raises ``VerificationRefused``
+    for a link that is forged, expired, or for an address the user no longer has."""
+    try:
+        claim = signing.loads(
+            token, salt=VERIFY_SALT, max_age=timedelta(days=settings.EMAIL_VERIFICATION_DAYS)
+        )
+    except signing.SignatureExpired as exc:
+        raise VerificationRefused(
+            "This link has expired. Log in and ask for a new one from your papers' page."
+        ) from exc
+    except signing.BadSignature as exc:
+        raise VerificationRefused(
+            "This link is not valid: copy the whole link from the email, or ask for a new one."
+        ) from exc
+    user = get_user_model().objects.filter(pk=claim.get("user"), is_active=True).first()
+    if user is None or (user.email or "").lower() != str(claim.get("email", "")).lower():
+        raise VerificationRefused(
+            "This link is for an address that is no longer the account's. Ask for a new one."
+        )
+    EmailVerification.objects.update_or_create(
+        user=user, defaults={"email": user.email, "verified_at": timezone.now()}
+    )
+    logger.info("accounts.email_verified user_id=%s", user.pk)
+    return user
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class TooManyTokens(Exception):
+    pass
+
+
+def api_token_create(*, user: AbstractBaseUser, name: str) -> tuple[ApiToken, str]:
+    """A new token for an integration: the row and the key, which is shown this once."""
+    with transaction.atomic():
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        if ApiToken.objects.filter(user=user).count() >= TOKENS_PER_USER:
+            raise TooManyTokens(
+                f"you have {TOKENS_PER_USER} tokens, the most an account may have: revoke one "
+                "you no longer use first"
+            )
+        key = secrets.token_hex(20)
+        token = ApiToken.objects.create(
+            user=user, name=name.strip(), prefix=key[:8], key_hash=_hash(key)
+        )
+    logger.info("accounts.token_created user_id=%s token_id=%s", user.pk, token.pk)
+    return token, key
+
+
+def api_token_revoke(*, user: AbstractBaseUser, token_id: int) -> bool:
+    """Revoke one of ``user``'s tokens; False if they have no such token."""
+    deleted, _ = ApiToken.objects.filter(user=user, pk=token_id).delete()
+    if deleted:
+        logger.info("accounts.token_revoked user_id=%s token_id=%s", user.pk, token_id)
+    return bool(deleted)
+
+
+def login_token_revoke(*, user: AbstractBaseUser) -> bool:
+    """Revoke the token ``POST /api/auth/token/`` handed out; the next call makes a new one."""
+    deleted, _ = Token.objects.filter(user=user).delete()
+    return bool(deleted)
+
+
+def api_token_authenticate(*, key: str) -> ApiToken | None:
+    """The token whose key this is (with its user), its use recorded; None if none is."""
+    token = ApiToken.objects.select_related("user").filter(key_hash=_hash(key)).first()
+    if token is None:
+        return None
+    now = timezone.now()
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_EVERY:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        token.last_used_at = now
+    return token

@@ -1,0 +1,165 @@
+"""Account pages: sign-up, email verification and API tokens. Logging in and out and the
+password pages are Django's own views (``web.urls``) in the site's templates."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import forms as auth_forms
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.selectors import api_tokens_of, email_verified, login_token_of
+from accounts.services import (
+    TooManyTokens,
+    VerificationRefused,
+    api_token_create,
+    api_token_revoke,
+    email_verification_send,
+    email_verify,
+    login_token_revoke,
+    user_register,
+)
+from submissions.serializers import RegisterInput
+
+BACKEND = "django.contrib.auth.backends.ModelBackend"
+
+
+@require_http_methods(["GET", "POST"])
+def signup(request: HttpRequest) -> HttpResponse:
+    """The same checks as ``POST /api/auth/register/`` (its input serializer, then the
+    service), plus the password typed twice."""
+    if request.user.is_authenticated:
+        return redirect("web:papers")
+    context = {"nav": "signup", "values": {"username": "", "email": ""}, "errors": {}}
+    if request.method == "GET":
+        return render(request, "web/accounts/signup.html", context)
+    values = {k: request.POST.get(k, "") for k in ("username", "email")}
+    password, again = request.POST.get("password", ""), request.POST.get("password2", "")
+    context["values"] = values
+    data = RegisterInput(data={**values, "password": password})
+    errors: dict[str, list[str]] = {}
+    if not data.is_valid():
+        errors = {f: [str(m) for m in ms] for f, ms in data.errors.items()}
+    if password != again:
+        errors.setdefault("password2", []).append("the two passwords differ")
+    if not errors:
+        try:
+            user = user_register(**data.validated_data)
+        except ValidationError as exc:
+            errors = exc.message_dict
+        else:
+            login(request, user, backend=BACKEND)
+            messages.success(
+                request,
+                f"Welcome! We sent a link to {user.email}: open it to confirm your address.",
+            )
+            return redirect("web:papers")
+    context["errors"] = errors
+    return render(request, "web/accounts/signup.html", context, status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def email_verification(request: HttpRequest) -> HttpResponse:
+    """Whether the address is confirmed, and a button to send the link again."""
+    verified = email_verified(user=request.user)
+    if request.method == "POST" and not verified:
+        if email_verification_send(user=request.user):
+            messages.success(request, f"We sent a new link to {request.user.email}.")
+        else:
+            messages.error(request, "The mail server did not take the email. Try again later.")
+        return redirect("web:email-verification")
+    return render(
+        request,
+        "web/accounts/verify.html",
+        {
+            "nav": "account",
+            "verified": verified,
+            "required": settings.ACCOUNTS_REQUIRE_VERIFIED_EMAIL,
+        },
+    )
+
+
+def email_verify_page(request: HttpRequest, token: str) -> HttpResponse:
+    """The link from the email: works without logging in (the link is the proof)."""
+    try:
+        user = email_verify(token=token[:1000])
+    except VerificationRefused as exc:
+        return render(request, "web/accounts/verified.html", {"error": str(exc)}, status=400)
+    if request.user.is_authenticated and request.user.pk == user.pk:
+        messages.success(request, f"Thank you: {user.email} is confirmed.")
+        return redirect("web:papers")
+    return render(request, "web/accounts/verified.html", {"email": user.email})
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's, with links to ``PUBLIC_BASE_URL`` (the address authors reach the site at,
+    not whatever Host header came with the request) and a refused mail server logged rather
+    than answered with an error page."""
+
+    def send_mail(self, *args, **kwargs) -> None:
+        try:
+            super().send_mail(*args, **kwargs)
+        except Exception:
+            import logging
+
+            logging.getLogger(__name__).exception("web.password_reset_email_failed")
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    def form_valid(self, form):
+        self.extra_email_context = {"base_url": settings.PUBLIC_BASE_URL.rstrip("/")}
+        return super().form_valid(form)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def tokens(request: HttpRequest) -> HttpResponse:
+    """The user's API tokens; a new one's key is shown on this page once."""
+    context = {"nav": "account", "name": "", "errors": {}, "new_key": None}
+    status = 200
+    if request.method == "POST":
+        name = request.POST.get("name", "").strip()
+        context["name"] = name
+        if not name:
+            context["errors"] = {"name": ["give the token a name, to tell it apart later"]}
+        elif len(name) > 100 or "\x00" in name:
+            context["errors"] = {"name": ["a name of at most 100 characters, please"]}
+        else:
+            try:
+                token, key = api_token_create(user=request.user, name=name)
+            except TooManyTokens as exc:
+                context["errors"] = {"name": [str(exc)]}
+            else:
+                context |= {"new_key": key, "new_token": token, "name": ""}
+        status = 400 if context["errors"] else 201
+    context |= {
+        "tokens": api_tokens_of(user=request.user),
+        "login_token": login_token_of(user=request.user),
+        "verified": email_verified(user=request.user),
+    }
+    response = render(request, "web/accounts/tokens.html", context, status=status)
+    response["Cache-Control"] = "no-store"  # a new key must not stay in a cache
+    return response
+
+
+@login_required
+@require_POST
+def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
+    if api_token_revoke(user=request.user, token_id=token_id):
+        messages.success(request, "The token is revoked: it no longer works.")
+    else:
+        messages.error(request, "No such token: it may have been revoked already.")
+    return redirect("web:tokens")
+
+
+@login_required
+@require_POST
+def login_token_revoke_page(request: HttpRequest) -> HttpResponse:
+    if login_token_revoke(user=request.user):
+        messages.success(request, "The login token is revoked: it no longer works.")
+    return redirect("web:tokens")
