@@ -49,7 +49,7 @@ def test_the_email_is_plain_text_and_html_with_the_comment_escaped_and_no_intern
     assert message.subject == "The editors ask for a revision: “Engines <of> analysis”"
     assert "Dear Ada Lovelace," in message.body
     assert comment in message.body  # plain text is not escaped
-    link = f"https://papers.example.org/api/submissions/{submission.pk}/"
+    link = f"https://papers.example.org/papers/{submission.pk}/"
     assert link in message.body
     ((html, mimetype),) = message.alternatives
     assert mimetype == "text/html"

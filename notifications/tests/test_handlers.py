@@ -59,7 +59,7 @@ def test_an_upload_tells_its_author_the_paper_was_received(settings):
     assert notification.subject == "Your paper has been received: “Provenance of text”"
     assert "We received your paper “Provenance of text”" in notification.body
     submission_id = event.data.submission_id
-    assert notification.link == f"https://papers.example.org/api/submissions/{submission_id}/"
+    assert notification.link == f"https://papers.example.org/papers/{submission_id}/"
     assert notification.read_at is None
 
 
@@ -77,9 +77,7 @@ def test_a_check_tells_the_score_and_the_flag_with_a_link_to_the_report(settings
     assert notification.data == {"title": submission.title, "score": 0.234, "flagged": True}
     assert "23% of its text matches earlier texts by others" in notification.body
     assert "an editor will look at the overlap" in notification.body
-    assert notification.link == (
-        f"https://papers.example.org/api/submissions/{submission.pk}/report/"
-    )
+    assert notification.link == (f"https://papers.example.org/papers/{submission.pk}/report/")
 
 
 @pytest.mark.django_db

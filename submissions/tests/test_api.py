@@ -50,7 +50,8 @@ def test_register_then_get_a_token_then_use_it():
         format="json",
     )
     assert created.status_code == 201
-    assert set(created.json()) == {"id", "username", "email"}
+    assert set(created.json()) == {"id", "username", "email", "email_verified"}
+    assert created.json()["email_verified"] is False
     token = anonymous.post(
         "/api/auth/token/",
         {"username": "ada", "password": "analytical-engine-1843"},

@@ -8,7 +8,10 @@ from rest_framework.test import APIClient
 ENDPOINTS = {
     "/api/auth/register/": {"post"},
     "/api/auth/token/": {"post"},
+    "/api/auth/me/": {"get"},
+    "/api/auth/verify-email/": {"post"},
     "/api/submissions/": {"get", "post"},
+    "/api/submissions/checklist/": {"get"},
     "/api/submissions/{submission_id}/": {"get"},
     "/api/submissions/{submission_id}/file/": {"get"},
     "/api/submissions/{submission_id}/withdraw/": {"post"},
