@@ -3,14 +3,16 @@ the site (kept as hashes) and the one ``POST /api/auth/token/`` hands out."""
 
 from rest_framework import authentication, exceptions
 
-from accounts.services import api_token_authenticate
+from accounts.services import TOKEN_PREFIX, api_token_authenticate
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
     def authenticate_credentials(self, key: str):
+        if not key.startswith(TOKEN_PREFIX):
+            return super().authenticate_credentials(key)  # one query, as before
         token = api_token_authenticate(key=key)
         if token is None:
-            return super().authenticate_credentials(key)
+            raise exceptions.AuthenticationFailed("Invalid token.")
         if not token.user.is_active:
             raise exceptions.AuthenticationFailed("User inactive or deleted.")
         return token.user, token

@@ -30,7 +30,9 @@ class ApiToken(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
     )
     name = models.CharField(max_length=100)
-    prefix = models.CharField(max_length=8, help_text="the key's first characters, to tell it")
+    prefix = models.CharField(
+        max_length=8, help_text="the key's first characters after pat_, to tell it"
+    )
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
@@ -39,4 +41,4 @@ class ApiToken(models.Model):
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.prefix}…)"
+        return f"{self.name} (pat_{self.prefix}…)"

@@ -67,6 +67,7 @@ start() {
   cat <<TXT
 
   The system is up, every process supervised (restarted when it exits).
+    Author site     $URL/
     API and admin   $URL/admin/   (create an editor: .venv/bin/python manage.py createsuperuser)
     Dashboard       $URL/admin/analytics/dashboard/
     API docs        $URL/api/docs/

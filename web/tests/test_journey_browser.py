@@ -324,7 +324,7 @@ def test_an_author_submits_follows_and_revises_a_paper_in_a_real_browser(
             page.fill("#id_name", "repository sync")
             page.click('button:text-is("Make a token")')
             key = page.inner_text("#new-key").strip()
-            assert re.fullmatch(r"[0-9a-f]{40}", key)
+            assert re.fullmatch(r"pat_[0-9a-f]{40}", key)
             assert_accessible(page)
             shot(page, "17-tokens")
             page.goto(site + "/accounts/tokens/")

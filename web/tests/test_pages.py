@@ -368,9 +368,9 @@ def test_tokens_are_shown_once_work_on_the_api_and_stop_when_revoked(author, oth
     browser = browser_for(author)
     made = browser.post("/accounts/tokens/", {"name": "repository sync"})
     assert made.status_code == 201 and made["Cache-Control"] == "no-store"
-    key = re.search(r'id="new-key"[^>]*>([0-9a-f]{40})<', made.content.decode()).group(1)
+    key = re.search(r'id="new-key"[^>]*>(pat_[0-9a-f]{40})<', made.content.decode()).group(1)
     token = ApiToken.objects.get(user=author)
-    assert token.key_hash != key and key.startswith(token.prefix)
+    assert token.key_hash != key and key.startswith(f"pat_{token.prefix}")
     assert key not in browser.get("/accounts/tokens/").content.decode()
     me = Client().get("/api/auth/me/", HTTP_AUTHORIZATION=f"Token {key}")
     assert me.status_code == 200 and me.json()["username"] == author.username
@@ -379,6 +379,8 @@ def test_tokens_are_shown_once_work_on_the_api_and_stop_when_revoked(author, oth
     assert ApiToken.objects.filter(pk=token.pk).exists()
     browser.post(reverse("web:token-revoke", args=[token.pk]))
     assert Client().get("/api/auth/me/", HTTP_AUTHORIZATION=f"Token {key}").status_code == 401
+    forged = Client().get("/api/auth/me/", HTTP_AUTHORIZATION=f"Token pat_{'0' * 40}")
+    assert forged.status_code == 401
     assert browser.post("/accounts/tokens/", {"name": ""}).status_code == 400
 
 
