@@ -404,3 +404,56 @@ def test_a_password_reset_email_links_to_the_sites_page(author, settings):
     # No account, no email, and the same answer.
     answer = Client().post("/accounts/password/reset/", {"email": "nobody@example.org"})
     assert answer.status_code == 302 and len(mail.outbox) == 1
+
+
+def test_pages_that_send_email_share_the_apis_rate_limit(monkeypatch):
+    from rest_framework.throttling import ScopedRateThrottle
+
+    monkeypatch.setitem(ScopedRateThrottle.THROTTLE_RATES, "auth", "2/minute")
+    browser = Client()
+    answers = [
+        browser.post("/accounts/password/reset/", {"email": f"n{n}@example.org"}).status_code
+        for n in range(3)
+    ]
+    assert answers == [302, 302, 429]
+    refused = browser.post(
+        "/accounts/signup/",
+        {"username": "z", "email": "z@example.org", "password": PASSWORD, "password2": PASSWORD},
+    )
+    assert refused.status_code == 429 and b"Too many requests" in refused.content
+    assert refused["Retry-After"]
+    assert not mail.outbox
+
+
+def test_a_browser_opening_an_old_email_link_to_the_api_lands_on_the_page(author):
+    paper = paper_of(author)
+    html = "text/html,application/xhtml+xml,*/*;q=0.8"
+    page = Client().get(f"/api/submissions/{paper.pk}/", HTTP_ACCEPT=html)
+    assert page.status_code == 302 and page["Location"] == f"/papers/{paper.pk}/"
+    report = Client().get(f"/api/submissions/{paper.pk}/report/", HTTP_ACCEPT=html)
+    assert report["Location"] == f"/papers/{paper.pk}/report/"
+    # API clients are answered by the API as before.
+    assert Client().get(f"/api/submissions/{paper.pk}/").status_code == 401
+    api = client_for(author).get(f"/api/submissions/{paper.pk}/", HTTP_ACCEPT=html)
+    assert api.status_code == 200 and api.json()["id"] == str(paper.pk)
+
+
+def test_hostile_query_strings_and_methods_get_pages_not_errors(author):
+    paper = paper_of(author)
+    browser = browser_for(author)
+    assert browser.get("/papers/?q=a%00b&status=%00&page=%00").status_code == 200
+    for version in ("%C2%B2", "-1", "0", "99999999999999999999", "x"):
+        answer = browser.get(f"/papers/{paper.pk}/report/?version={version}")
+        assert answer.status_code in (200, 404), version
+    refused = browser.post("/papers/new/", {"title": "T", "checklist": ["\u00b2", "1" * 30]})
+    assert refused.status_code == 400
+    wrong_method = browser.get("/notifications/read-all/")
+    assert wrong_method.status_code == 405 and b"a form" in wrong_method.content
+    assert wrong_method["Allow"] == "POST"
+    nul_name = browser.post("/accounts/tokens/", {"name": "a\x00b"})
+    assert nul_name.status_code == 400 and not ApiToken.objects.exists()
+    nul_reason = browser.post(
+        f"/papers/{paper.pk}/withdraw/", {"reason": "a\x00b", "confirm": "yes"}
+    )
+    assert nul_reason.status_code == 400
+    assert Submission.objects.get(pk=paper.pk).status == Status.SUBMITTED

@@ -1,6 +1,8 @@
 """Account pages: sign-up, email verification and API tokens. Logging in and out and the
 password pages are Django's own views (``web.urls``) in the site's templates."""
 
+import logging
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import forms as auth_forms
@@ -11,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
+from rest_framework.throttling import ScopedRateThrottle
 
 from accounts.selectors import api_tokens_of, email_verified, login_token_of
 from accounts.services import (
@@ -26,6 +29,25 @@ from accounts.services import (
 from submissions.serializers import RegisterInput
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
+logger = logging.getLogger(__name__)
+
+
+class _AuthScope:
+    """What DRF's scoped throttle reads of a view: the pages that send email (sign-up, a new
+    confirmation link, a password reset) share the API's ``auth`` rate (``AUTH_RATE``), counted
+    per client address, so neither can be used to flood someone's mailbox."""
+
+    throttle_scope = "auth"
+
+
+def too_many_requests(request: HttpRequest) -> HttpResponse | None:
+    throttle = ScopedRateThrottle()
+    if throttle.allow_request(request, _AuthScope()):
+        return None
+    wait = int(throttle.wait() or 60) + 1
+    response = render(request, "web/errors/too_many.html", {"wait": wait}, status=429)
+    response["Retry-After"] = str(wait)
+    return response
 
 
 @require_http_methods(["GET", "POST"])
@@ -37,6 +59,8 @@ def signup(request: HttpRequest) -> HttpResponse:
     context = {"nav": "signup", "values": {"username": "", "email": ""}, "errors": {}}
     if request.method == "GET":
         return render(request, "web/accounts/signup.html", context)
+    if (refused := too_many_requests(request)) is not None:
+        return refused
     values = {k: request.POST.get(k, "") for k in ("username", "email")}
     password, again = request.POST.get("password", ""), request.POST.get("password2", "")
     context["values"] = values
@@ -68,6 +92,8 @@ def email_verification(request: HttpRequest) -> HttpResponse:
     """Whether the address is confirmed, and a button to send the link again."""
     verified = email_verified(user=request.user)
     if request.method == "POST" and not verified:
+        if (refused := too_many_requests(request)) is not None:
+            return refused
         if email_verification_send(user=request.user):
             messages.success(request, f"We sent a new link to {request.user.email}.")
         else:
@@ -105,12 +131,14 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         try:
             super().send_mail(*args, **kwargs)
         except Exception:
-            import logging
-
-            logging.getLogger(__name__).exception("web.password_reset_email_failed")
+            logger.exception("web.password_reset_email_failed")
 
 
 class PasswordResetView(auth_views.PasswordResetView):
+    def post(self, request, *args, **kwargs):
+        refused = too_many_requests(request)
+        return refused if refused is not None else super().post(request, *args, **kwargs)
+
     def form_valid(self, form):
         self.extra_email_context = {"base_url": settings.PUBLIC_BASE_URL.rstrip("/")}
         return super().form_valid(form)

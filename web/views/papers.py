@@ -70,7 +70,7 @@ def paper_list(request: HttpRequest) -> HttpResponse:
     status = request.GET.get("status") or None
     if status not in {s.value for s in Status}:
         status = None
-    search = (request.GET.get("q") or "").strip()[:300] or None
+    search = (request.GET.get("q") or "").replace("\x00", "").strip()[:300] or None
     papers = submissions_filtered(
         submissions_of_author(author=request.user), status=status, search=search
     )
@@ -88,6 +88,13 @@ def paper_list(request: HttpRequest) -> HttpResponse:
             "needs_verification": _needs_verification(request.user),
         },
     )
+
+
+def _number(value: str | None) -> int | None:
+    """A positive whole number written in ASCII digits, else None ("²".isdigit() is true)."""
+    if value and value.isascii() and value.isdigit() and len(value) < 10:
+        return int(value)
+    return None
 
 
 def _needs_verification(user) -> bool:
@@ -113,6 +120,22 @@ def _too_many_uploads(request: HttpRequest) -> str | None:
     return f"You have sent many uploads in a short time. Try again in {int(wait) + 1} seconds."
 
 
+def _upload_fields(request: HttpRequest, serializer_class, values: dict):
+    """The form's fields checked as the API checks them (its input serializer, its size
+    limit, its upload rate): (fields, {}, 400) when they pass, else (None, errors, status)."""
+    data = {**values}
+    if "file" in request.FILES:
+        data["file"] = request.FILES["file"]
+    serializer = serializer_class(data=data)
+    if not serializer.is_valid():
+        return None, _errors(serializer), 400
+    if serializer.validated_data["file"].size > settings.SUBMISSION_MAX_UPLOAD_BYTES:
+        return None, {"file": [f"the file is larger than {max_upload_megabytes()}"]}, 413
+    if (wait := _too_many_uploads(request)) is not None:
+        return None, {"__all__": [wait]}, 429
+    return dict(serializer.validated_data), {}, 400
+
+
 def _upload(data) -> UploadedFile | None:
     file = data.pop("file", None)
     return None if file is None else UploadedFile(name=file.name, data=file.read())
@@ -125,6 +148,14 @@ def _refusal(exc: Exception) -> tuple[str, str]:
     if isinstance(exc, QuotaExceeded | ExtractionError):
         return "file", str(exc)
     return "__all__", str(exc)
+
+
+def _refusal_status(exc: Exception) -> int:
+    if isinstance(exc, EmailNotVerified):
+        return 403
+    if isinstance(exc, ExtractionError) and exc.kind == "busy":
+        return 503  # every reader busy: the same form again in a moment will do
+    return 400
 
 
 @login_required
@@ -143,23 +174,10 @@ def paper_new(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return render(request, "web/papers/new.html", context)
     values = {"title": request.POST.get("title", ""), "abstract": request.POST.get("abstract", "")}
-    confirmed = {int(v) for v in request.POST.getlist("checklist") if v.isdigit()}
+    confirmed = {n for v in request.POST.getlist("checklist") if (n := _number(v)) is not None}
     context |= {"values": values, "confirmed": confirmed}
-    data = {**values}
-    if "file" in request.FILES:
-        data["file"] = request.FILES["file"]
-    serializer = SubmissionFileInput(data=data)
-    status = 400
-    if not serializer.is_valid():
-        context["errors"] = _errors(serializer)
-    elif serializer.validated_data["file"].size > settings.SUBMISSION_MAX_UPLOAD_BYTES:
-        context["errors"] = {"file": [f"the file is larger than {max_upload_megabytes()}"]}
-        status = 413
-    elif (wait := _too_many_uploads(request)) is not None:
-        context["errors"] = {"__all__": [wait]}
-        status = 429
-    else:
-        fields = dict(serializer.validated_data)
+    fields, context["errors"], status = _upload_fields(request, SubmissionFileInput, values)
+    if fields is not None:
         upload = _upload(fields)
         try:
             submission = submission_create(
@@ -168,7 +186,7 @@ def paper_new(request: HttpRequest) -> HttpResponse:
         except (EmailNotVerified, ChecklistIncomplete, QuotaExceeded, ExtractionError) as exc:
             field, message = _refusal(exc)
             context["errors"] = {field: [message]}
-            status = 403 if isinstance(exc, EmailNotVerified) else 400
+            status = _refusal_status(exc)
         else:
             messages.success(
                 request,
@@ -269,8 +287,7 @@ def highlighted(text: str, passages: list[dict]) -> list[Segment]:
 @login_required
 def paper_report(request: HttpRequest, submission_id) -> HttpResponse:
     submission = _own_paper(request, submission_id)
-    number = request.GET.get("version")
-    version = int(number) if number and number.isdigit() else submission.version
+    version = _number(request.GET.get("version")) or submission.version
     if not 1 <= version <= submission.version:
         raise Http404("no such version")
     report = report_for(submission_id=submission.pk, paper_version=version)
@@ -306,21 +323,10 @@ def paper_revise(request: HttpRequest, submission_id) -> HttpResponse:
             request, "web/papers/revise.html", context, status=200 if context["open"] else 409
         )
     context["response"] = request.POST.get("response", "")
-    data = {"response": context["response"]}
-    if "file" in request.FILES:
-        data["file"] = request.FILES["file"]
-    serializer = VersionFileInput(data=data)
-    status = 400
-    if not serializer.is_valid():
-        context["errors"] = _errors(serializer)
-    elif serializer.validated_data["file"].size > settings.SUBMISSION_MAX_UPLOAD_BYTES:
-        context["errors"] = {"file": [f"the file is larger than {max_upload_megabytes()}"]}
-        status = 413
-    elif (wait := _too_many_uploads(request)) is not None:
-        context["errors"] = {"__all__": [wait]}
-        status = 429
-    else:
-        fields = dict(serializer.validated_data)
+    fields, context["errors"], status = _upload_fields(
+        request, VersionFileInput, {"response": context["response"]}
+    )
+    if fields is not None:
         upload = _upload(fields)
         try:
             version = submission_version_add(
@@ -331,6 +337,7 @@ def paper_revise(request: HttpRequest, submission_id) -> HttpResponse:
             status = 409
         except (QuotaExceeded, ExtractionError) as exc:
             context["errors"] = {"file": [str(exc)]}
+            status = _refusal_status(exc)
         else:
             messages.success(
                 request,
