@@ -27,6 +27,11 @@ die() { printf 'system: %s\n' "$*" >&2; exit 1; }
 # this machine, with a secret key of its own kept in var/secret_key (made once, mode 600).
 export DEBUG="${DEBUG:-false}" SECURE_SSL_REDIRECT="${SECURE_SSL_REDIRECT:-false}"
 export SECURE_COOKIES="${SECURE_COOKIES:-false}" SECURE_HSTS_SECONDS="${SECURE_HSTS_SECONDS:-0}"
+# No mail server on this machine: every email (notifications, address confirmations, password
+# resets) is written to a file under var/mail/ instead. Set EMAIL_BACKEND (and EMAIL_HOST...)
+# to send for real.
+export EMAIL_BACKEND="${EMAIL_BACKEND:-django.core.mail.backends.filebased.EmailBackend}"
+export EMAIL_FILE_PATH="${EMAIL_FILE_PATH:-$ROOT/var/mail}"
 local_secret() {
   local file="$ROOT/var/secret_key"
   [ -s "$file" ] && return 0
@@ -67,7 +72,7 @@ start() {
   cat <<TXT
 
   The system is up, every process supervised (restarted when it exits).
-    Author site     $URL/
+    Author site     $URL/   (emails are files in var/mail/)
     API and admin   $URL/admin/   (create an editor: .venv/bin/python manage.py createsuperuser)
     Dashboard       $URL/admin/analytics/dashboard/
     API docs        $URL/api/docs/
