@@ -461,3 +461,18 @@ def test_hostile_query_strings_and_methods_get_pages_not_errors(author):
     )
     assert nul_reason.status_code == 400
     assert Submission.objects.get(pk=paper.pk).status == Status.SUBMITTED
+
+
+def test_password_guessing_on_the_login_page_is_locked_out_with_the_sites_page(author, settings):
+    settings.AXES_FAILURE_LIMIT = 3
+    browser = Client()
+    answers = [
+        browser.post(
+            "/accounts/login/", {"username": author.username, "password": f"wrong-{n}"}
+        ).status_code
+        for n in range(4)
+    ]
+    assert answers[:2] == [200, 200] and answers[-1] == 429
+    locked = browser.post("/accounts/login/", {"username": author.username, "password": "x"})
+    assert locked.status_code == 429 and b"Too many failed logins" in locked.content
+    assert b"reset it by email" in locked.content and locked["Retry-After"]
