@@ -6,6 +6,7 @@ The author site and the API both call these, so a rule is written once.
 import hashlib
 import logging
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -37,7 +38,13 @@ class VerificationRefused(Exception):
     """A verification link that cannot be used; the message says why, for people."""
 
 
-def user_register(*, username: str, email: str, password: str) -> AbstractBaseUser:
+@dataclass(frozen=True)
+class Registered:
+    user: AbstractBaseUser
+    email_sent: bool  # whether the mail server took the confirmation link
+
+
+def user_register(*, username: str, email: str, password: str) -> Registered:
     """A new author account, and the link to confirm its address sent by email.
 
     Raises ``django.core.exceptions.ValidationError`` (its ``message_dict`` names the field)
@@ -57,8 +64,7 @@ def user_register(*, username: str, email: str, password: str) -> AbstractBaseUs
     user.set_password(password)
     user.save()
     logger.info("accounts.user_registered user_id=%s", user.pk)
-    email_verification_send(user=user)
-    return user
+    return Registered(user, email_verification_send(user=user))
 
 
 def _address_digest(email: str) -> str:

@@ -129,7 +129,7 @@ class UserRegisterApi(APIView):
         data = RegisterInput(data=request.data)
         data.is_valid(raise_exception=True)
         try:
-            user = user_register(**data.validated_data)
+            user = user_register(**data.validated_data).user
         except DjangoValidationError as exc:
             raise ValidationError(exc.message_dict) from exc
         return Response(user_output(user), status=status.HTTP_201_CREATED)

@@ -5,7 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 
-MULTIPART_OVERHEAD = 1024 * 1024  # room for the form's other fields and boundaries
+from submissions.apis import MULTIPART_OVERHEAD, max_upload_megabytes
 
 
 class SiteUploadLimit:
@@ -23,11 +23,10 @@ class SiteUploadLimit:
             except ValueError:
                 length = 0
             if length > settings.SUBMISSION_MAX_UPLOAD_BYTES + MULTIPART_OVERHEAD:
-                limit = f"{settings.SUBMISSION_MAX_UPLOAD_BYTES / (1024 * 1024):g} MB"
                 response = render(
                     request,
                     "web/errors/too_large.html",
-                    {"limit": limit, "back": request.path},
+                    {"limit": max_upload_megabytes(), "back": request.path},
                     status=413,
                 )
                 response["Connection"] = "close"  # the body is not read

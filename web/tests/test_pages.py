@@ -476,3 +476,30 @@ def test_password_guessing_on_the_login_page_is_locked_out_with_the_sites_page(a
     locked = browser.post("/accounts/login/", {"username": author.username, "password": "x"})
     assert locked.status_code == 429 and b"Too many failed logins" in locked.content
     assert b"reset it by email" in locked.content and locked["Retry-After"]
+
+
+def test_a_mail_server_refusing_the_link_is_said_and_breaks_nothing(settings):
+    from notifications.tests.test_email import free_port
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()  # nothing listens
+    browser = Client()
+    page = browser.post(
+        "/accounts/signup/",
+        {
+            "username": "ada",
+            "email": "ada@example.org",
+            "password": PASSWORD,
+            "password2": PASSWORD,
+        },
+        follow=True,
+    )
+    assert page.status_code == 200 and b"could not send the link" in page.content
+    resend = browser.post("/accounts/verify/", follow=True)
+    assert b"did not take the email" in resend.content
+    api = Client().post(
+        "/api/auth/register/",
+        {"username": "bea", "email": "bea@example.org", "password": PASSWORD},
+        content_type="application/json",
+    )
+    assert api.status_code == 201 and api.json()["email_verified"] is False

@@ -72,15 +72,23 @@ def signup(request: HttpRequest) -> HttpResponse:
         errors.setdefault("password2", []).append("the two passwords differ")
     if not errors:
         try:
-            user = user_register(**data.validated_data)
+            registered = user_register(**data.validated_data)
         except ValidationError as exc:
             errors = exc.message_dict
         else:
+            user = registered.user
             login(request, user, backend=BACKEND)
-            messages.success(
-                request,
-                f"Welcome! We sent a link to {user.email}: open it to confirm your address.",
-            )
+            if registered.email_sent:
+                messages.success(
+                    request,
+                    f"Welcome! We sent a link to {user.email}: open it to confirm your address.",
+                )
+            else:
+                messages.warning(
+                    request,
+                    "Welcome! We could not send the link that confirms your address just now; "
+                    "ask for it again from your account page in a while.",
+                )
             return redirect("web:papers")
     context["errors"] = errors
     return render(request, "web/accounts/signup.html", context, status=400)
