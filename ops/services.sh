@@ -268,15 +268,21 @@ kafka_start() {
 }
 
 kafka_stop() {
-  local n pid
+  # Every node is asked to stop before any is waited for: stopped one after another, the last
+  # nodes of a cluster lose their controller quorum and hang in their controlled shutdown
+  # until the 60 s below run out.
+  local n pid pids=()
   for n in $(seq 1 "$KAFKA_BROKERS"); do
     kafka_node "$n"
     if pid_alive "$KAFKA_PID"; then
       pid=$(cat "$KAFKA_PID")
       kill -TERM "$pid"
-      wait_for 60 kafka bash -c "! kill -0 $pid" || { kill -KILL "$pid" 2>/dev/null || true; }
+      pids+=("$pid")
     fi
     rm -f "$KAFKA_PID"
+  done
+  for pid in "${pids[@]}"; do
+    wait_for 60 kafka bash -c "! kill -0 $pid" || { kill -KILL "$pid" 2>/dev/null || true; }
   done
   say "kafka: stopped"
 }
