@@ -1,11 +1,12 @@
-"""Editors see whether each user's address is verified, and the users' API tokens."""
+"""Editors see whether each user's address is verified, their profile (affiliation, ORCID
+iD), and the users' API tokens."""
 
 from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.db.models import Exists, OuterRef
 
-from accounts.models import ApiToken, EmailVerification
+from accounts.models import ApiToken, EmailVerification, Profile
 
 
 def _verified_subquery():
@@ -27,6 +28,12 @@ class VerifiedFilter(admin.SimpleListFilter):
         if self.value() == "no":
             return queryset.filter(email_is_verified=False)
         return queryset
+
+
+class ProfileInline(admin.StackedInline):
+    model = Profile
+    fields = ["affiliation", "orcid"]
+    can_delete = False
 
 
 class ApiTokenInline(admin.TabularInline):
@@ -58,7 +65,7 @@ admin.site.unregister(User)
 class AccountAdmin(UserAdmin):
     list_display = [*UserAdmin.list_display, "email_verified", "date_joined"]
     list_filter = [*UserAdmin.list_filter, VerifiedFilter]
-    inlines = [ApiTokenInline]
+    inlines = [ProfileInline, ApiTokenInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(email_is_verified=_verified_subquery())

@@ -1,8 +1,11 @@
-"""What accounts add to Django's users: a verified email address and named API tokens."""
+"""What accounts add to Django's users: a verified email address, named API tokens and a
+profile (affiliation, ORCID iD)."""
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
+
+from accounts.orcid import validate_orcid
 
 
 class EmailVerification(models.Model):
@@ -42,3 +45,17 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} (pat_{self.prefix}…)"
+
+
+class Profile(models.Model):
+    """What a person says of themselves beyond their account: their affiliation and ORCID iD.
+    Conflicts of interest compare affiliations (``reviews.conflicts``)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="profile"
+    )
+    affiliation = models.CharField(max_length=300, blank=True)
+    orcid = models.CharField("ORCID iD", max_length=19, blank=True, validators=[validate_orcid])
+
+    def __str__(self) -> str:
+        return f"profile of {self.user}"

@@ -1,10 +1,10 @@
-"""Reads of accounts: whether an address is verified, and a user's tokens."""
+"""Reads of accounts: whether an address is verified, a user's tokens and profile."""
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 from rest_framework.authtoken.models import Token
 
-from accounts.models import ApiToken, EmailVerification
+from accounts.models import ApiToken, EmailVerification, Profile
 
 
 def email_verified(*, user: AbstractBaseUser) -> bool:
@@ -22,3 +22,21 @@ def api_tokens_of(*, user: AbstractBaseUser) -> QuerySet[ApiToken]:
 def login_token_of(*, user: AbstractBaseUser) -> Token | None:
     """The token ``POST /api/auth/token/`` hands out (one per user), if it was ever asked for."""
     return Token.objects.filter(user=user).first()
+
+
+def profile_of(*, user: AbstractBaseUser) -> Profile:
+    """The user's profile; an empty one (unsaved) when they never gave one."""
+    return Profile.objects.filter(user=user).first() or Profile(user=user)
+
+
+def verified_user_with_email(*, email: str) -> AbstractBaseUser | None:
+    """The active user who proved they read ``email``: whom an address names (a co-author
+    listed by address, a reviewer invited by address). An account that merely claims an
+    address is not trusted with someone else's paper."""
+    if not email:
+        return None
+    found = EmailVerification.objects.filter(
+        email__iexact=email, user__is_active=True, user__email__iexact=email
+    ).select_related("user")
+    verification = found.first()
+    return verification.user if verification else None

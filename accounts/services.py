@@ -1,4 +1,4 @@
-"""Writes of accounts: registering, proving an email address, API tokens.
+"""Writes of accounts: registering, proving an email address, API tokens, the profile.
 
 The author site and the API both call these, so a rule is written once.
 """
@@ -22,7 +22,8 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
-from accounts.models import ApiToken, EmailVerification
+from accounts.models import ApiToken, EmailVerification, Profile
+from accounts.orcid import orcid_normalised
 
 logger = logging.getLogger(__name__)
 
@@ -184,3 +185,20 @@ def api_token_authenticate(*, key: str) -> ApiToken | None:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
         token.last_used_at = now
     return token
+
+
+def profile_update(
+    *, user: AbstractBaseUser, affiliation: str | None = None, orcid: str | None = None
+) -> Profile:
+    """Change what is given (None: unchanged). An ORCID iD is checked by its check digit
+    (``ValidationError`` keyed by field otherwise) and stored in its canonical form."""
+    profile = Profile.objects.filter(user=user).first() or Profile(user=user)
+    if affiliation is not None:
+        profile.affiliation = " ".join(affiliation.split())
+    if orcid is not None:
+        try:
+            profile.orcid = orcid_normalised(orcid) if orcid.strip() else ""
+        except ValidationError as exc:
+            raise ValidationError({"orcid": exc.messages}) from exc
+    profile.save()
+    return profile

@@ -68,6 +68,34 @@ class OutcomesOutput(serializers.Serializer):
     time_to_decision_p95_seconds = serializers.FloatField(allow_null=True)
 
 
+class ReviewerLoadOutput(serializers.Serializer):
+    reviewer_id = serializers.IntegerField()
+    reviewer = serializers.CharField(help_text="username")
+    accepted = serializers.IntegerField(help_text="invitations accepted")
+    reviewed = serializers.IntegerField(help_text="reviews submitted")
+    open = serializers.IntegerField(help_text="reviews accepted and not yet submitted")
+
+
+class ReviewsOutput(serializers.Serializer):
+    invitations = serializers.IntegerField(help_text="invitations sent in the range")
+    accepted = serializers.IntegerField()
+    declined = serializers.IntegerField()
+    decline_rate = serializers.FloatField(allow_null=True, help_text="of those answered")
+    papers_with_reviews = serializers.IntegerField()
+    reviews_per_paper = serializers.FloatField(
+        allow_null=True, help_text="reviews submitted per paper that had reviewers invited"
+    )
+    time_to_accept_p50_seconds = serializers.FloatField(
+        allow_null=True, help_text="from the invitation to its acceptance"
+    )
+    time_to_accept_p95_seconds = serializers.FloatField(allow_null=True)
+    time_to_review_p50_seconds = serializers.FloatField(
+        allow_null=True, help_text="from the acceptance to the review"
+    )
+    time_to_review_p95_seconds = serializers.FloatField(allow_null=True)
+    reviewer_load = ReviewerLoadOutput(many=True, help_text="the 20 busiest reviewers")
+
+
 class SummaryOutput(serializers.Serializer):
     since = serializers.DateField(allow_null=True)
     until = serializers.DateField(allow_null=True)
@@ -82,6 +110,7 @@ class SummaryOutput(serializers.Serializer):
     outcomes = OutcomesOutput()
     scores = ScoresOutput()
     time_to_check = TimeToCheckOutput(help_text="from upload to plagiarism report")
+    reviews = ReviewsOutput(help_text="peer review, for invitations sent in the range")
     events = serializers.DictField(child=serializers.IntegerField(), help_text="by type")
 
 
@@ -120,6 +149,19 @@ def summary_output(summary) -> dict:
             "count": summary.time_to_check_count,
             "p50_seconds": summary.time_to_check_p50,
             "p95_seconds": summary.time_to_check_p95,
+        },
+        "reviews": {
+            "invitations": summary.invitations,
+            "accepted": summary.accepted,
+            "declined": summary.declined,
+            "decline_rate": summary.decline_rate,
+            "papers_with_reviews": summary.papers_with_reviews,
+            "reviews_per_paper": summary.reviews_per_paper,
+            "time_to_accept_p50_seconds": summary.time_to_accept_p50,
+            "time_to_accept_p95_seconds": summary.time_to_accept_p95,
+            "time_to_review_p50_seconds": summary.time_to_review_p50,
+            "time_to_review_p95_seconds": summary.time_to_review_p95,
+            "reviewer_load": summary.reviewer_load,
         },
         "events": summary.events,
     }

@@ -7,8 +7,12 @@ from outbox.consumer import ConsumerGroup
 from outbox.events import (
     PAPER_UPLOADED,
     SUBMISSION_DECIDED,
+    InvitationAnswered,
     PlagiarismChecked,
     PlagiarismCheckFailed,
+    ReviewerInvited,
+    ReviewerReminded,
+    ReviewSubmitted,
 )
 from outbox.wire import ReceivedEvent
 
@@ -33,6 +37,10 @@ GROUP = ConsumerGroup(
         PlagiarismChecked: handle_event,
         PlagiarismCheckFailed: handle_event,  # counted per day only
         **dict.fromkeys(SUBMISSION_DECIDED, handle_event),
+        ReviewerInvited: handle_event,
+        InvitationAnswered: handle_event,
+        ReviewerReminded: handle_event,  # counted per day only
+        ReviewSubmitted: handle_event,
     },
     fence_lock=FENCE_LOCK,
 )

@@ -60,3 +60,28 @@ class DecisionFact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.submission_id} {self.decision}"
+
+
+class InvitationFact(models.Model):
+    """One invitation to review, from its events (``review_invitations`` and ``reviews``,
+    both keyed by the submission, so one invitation's events arrive in order; still, every
+    update keeps what another event set)."""
+
+    invitation_id = models.UUIDField(primary_key=True)
+    submission_id = models.UUIDField()
+    reviewer_id = models.BigIntegerField(null=True, help_text="empty until an address answers")
+    invited_at = models.DateTimeField(null=True)
+    invited_on = models.DateField(null=True, help_text="UTC day of the invitation")
+    answer = models.CharField(max_length=10, blank=True, help_text="accepted or declined")
+    answered_at = models.DateTimeField(null=True)
+    reviewed_at = models.DateTimeField(null=True, help_text="when the review was first submitted")
+    recommendation = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["invited_on"], name="invitation_fact_by_day"),
+            models.Index(fields=["submission_id"], name="invitation_fact_by_paper"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.invitation_id} ({self.answer or 'unanswered'})"

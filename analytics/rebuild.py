@@ -20,7 +20,7 @@ from kafka.errors import KafkaError
 from kafka.structs import TopicPartition
 
 from analytics.handlers import GROUP
-from analytics.models import DailyEventCount, DecisionFact, SubmissionFact
+from analytics.models import DailyEventCount, DecisionFact, InvitationFact, SubmissionFact
 from analytics.services import (
     FENCE_LOCK,
     LIVE,
@@ -36,6 +36,7 @@ REBUILD = Tables(
     daily="analytics_rebuild_daily",
     facts="analytics_rebuild_facts",
     decisions="analytics_rebuild_decisions",
+    invitations="analytics_rebuild_invitations",
 )
 SEEN = "analytics_rebuild_seen"
 
@@ -51,6 +52,7 @@ COLUMNS = {  # copied into the live tables
     LIVE.daily: _columns(DailyEventCount),
     LIVE.facts: _columns(SubmissionFact),
     LIVE.decisions: _columns(DecisionFact),
+    LIVE.invitations: _columns(InvitationFact),
 }
 STALL_SECONDS = 60  # no progress for this long below the end offsets: give up
 

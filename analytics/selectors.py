@@ -3,6 +3,7 @@
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 
+from django.contrib.auth import get_user_model
 from django.db import connection
 
 from analytics.services import LIVE
@@ -51,6 +52,18 @@ class Summary:
     desk_reject_share: float | None = None  # of the papers accepted or rejected
     time_to_decision_p50: float | None = None  # seconds from upload to accept or reject
     time_to_decision_p95: float | None = None
+    # Peer review, for invitations sent in the range.
+    invitations: int = 0
+    papers_with_reviews: int = 0
+    reviews_per_paper: float | None = None  # submitted reviews per paper that had any invited
+    accepted: int = 0
+    declined: int = 0
+    decline_rate: float | None = None  # of the invitations answered
+    time_to_accept_p50: float | None = None  # seconds from invitation to acceptance
+    time_to_accept_p95: float | None = None
+    time_to_review_p50: float | None = None  # seconds from acceptance to the review
+    time_to_review_p95: float | None = None
+    reviewer_load: list[dict] = field(default_factory=list)  # the busiest reviewers first
 
     def as_dict(self) -> dict:
         return asdict(self)
@@ -176,6 +189,8 @@ def analytics_summary(*, since: date | None = None, until: date | None = None) -
         summary.revision_p50 = None if p50 is None else float(p50)
         summary.revision_p95 = None if p95 is None else float(p95)
 
+        _review_figures(cursor, summary, since, until)
+
         where, params = _range("day", since, until)
         cursor.execute(
             f"SELECT event_type, sum(count) FROM {daily}{where} GROUP BY 1",
@@ -185,6 +200,75 @@ def analytics_summary(*, since: date | None = None, until: date | None = None) -
         known = sorted({cls.event_type for cls in EVENT_CLASSES.values()})
         summary.events = {name: counts.pop(name, 0) for name in known} | counts
     return summary
+
+
+REVIEWER_LOAD_SHOWN = 20
+
+
+def _seconds(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def _review_figures(cursor, summary: Summary, since: date | None, until: date | None) -> None:
+    """Peer review: reviews per paper, answers, how long accepting and reviewing take, and
+    each reviewer's load (accepted invitations, reviews done, reviews still open)."""
+    invitations = LIVE.invitations
+    where, params = _range("invited_on", since, until)
+    accept_wait = "extract(epoch FROM answered_at - invited_at)"
+    review_wait = "extract(epoch FROM reviewed_at - answered_at)"
+    accepted = "FILTER (WHERE answer = 'accepted')"
+    reviewed = "FILTER (WHERE reviewed_at IS NOT NULL AND answered_at IS NOT NULL)"
+    cursor.execute(
+        "SELECT count(*), count(*) FILTER (WHERE answer = 'accepted'), "
+        "count(*) FILTER (WHERE answer = 'declined'), count(DISTINCT submission_id), "
+        "count(DISTINCT submission_id) FILTER (WHERE reviewed_at IS NOT NULL), "
+        "count(*) FILTER (WHERE reviewed_at IS NOT NULL), "
+        f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {accept_wait}) {accepted}, "
+        f"percentile_cont(0.95) WITHIN GROUP (ORDER BY {accept_wait}) {accepted}, "
+        f"percentile_cont(0.5) WITHIN GROUP (ORDER BY {review_wait}) {reviewed}, "
+        f"percentile_cont(0.95) WITHIN GROUP (ORDER BY {review_wait}) {reviewed} "
+        f"FROM {invitations}{where} AND invited_on IS NOT NULL",
+        params,
+    )
+    (
+        summary.invitations,
+        summary.accepted,
+        summary.declined,
+        papers,
+        summary.papers_with_reviews,
+        reviews,
+        accept_p50,
+        accept_p95,
+        review_p50,
+        review_p95,
+    ) = cursor.fetchone()
+    summary.reviews_per_paper = reviews / papers if papers else None
+    answered = summary.accepted + summary.declined
+    summary.decline_rate = summary.declined / answered if answered else None
+    summary.time_to_accept_p50, summary.time_to_accept_p95 = map(_seconds, (accept_p50, accept_p95))
+    summary.time_to_review_p50, summary.time_to_review_p95 = map(_seconds, (review_p50, review_p95))
+    cursor.execute(
+        "SELECT reviewer_id, count(*), count(reviewed_at), count(*) - count(reviewed_at) "
+        f"FROM {invitations}{where} AND invited_on IS NOT NULL AND answer = 'accepted' "
+        "AND reviewer_id IS NOT NULL GROUP BY 1 ORDER BY 4 DESC, 2 DESC, 1 LIMIT %s",
+        [*params, REVIEWER_LOAD_SHOWN],
+    )
+    loads = cursor.fetchall()
+    names = dict(
+        get_user_model()
+        .objects.filter(pk__in=[row[0] for row in loads])
+        .values_list("pk", get_user_model().USERNAME_FIELD)
+    )
+    summary.reviewer_load = [
+        {
+            "reviewer_id": reviewer,
+            "reviewer": names.get(reviewer, ""),
+            "accepted": accepted,
+            "reviewed": reviewed,
+            "open": open_,
+        }
+        for reviewer, accepted, reviewed, open_ in loads
+    ]
 
 
 def _every_day(

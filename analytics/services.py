@@ -1,10 +1,11 @@
 """Applying one event to the analytics tables: the same SQL for the live tables and for the
 fresh tables of a rebuild (``Tables``), so a rebuild computes exactly what the consumer did.
 
-Events of one submission arrive on three topics, so in any order. Each statement is written
+Events of one submission arrive on several topics, so in any order. Each statement is written
 so that the final row does not depend on it: an upload never overwrites a status, a check
 moves only ``submitted`` on to ``checked``, and decisions (one topic, in order) always set it;
 a new version only raises the count of versions (its return to ``submitted`` is a decision).
+An invitation's facts come from its own events, each of which sets only its own columns.
 """
 
 from dataclasses import dataclass
@@ -12,8 +13,15 @@ from datetime import UTC
 
 from django.db import connection
 
-from analytics.models import DailyEventCount, DecisionFact, SubmissionFact
-from outbox.events import PAPER_UPLOADED, SUBMISSION_DECIDED, PlagiarismChecked
+from analytics.models import DailyEventCount, DecisionFact, InvitationFact, SubmissionFact
+from outbox.events import (
+    PAPER_UPLOADED,
+    SUBMISSION_DECIDED,
+    InvitationAnswered,
+    PlagiarismChecked,
+    ReviewerInvited,
+    ReviewSubmitted,
+)
 from outbox.wire import ReceivedEvent
 from outbox.workflow import Status
 from submissions.selectors import submission_exists
@@ -26,15 +34,17 @@ class Tables:
     daily: str
     facts: str
     decisions: str
+    invitations: str
 
-    def all(self) -> tuple[str, str, str]:
-        return (self.daily, self.facts, self.decisions)
+    def all(self) -> tuple[str, ...]:
+        return (self.daily, self.facts, self.decisions, self.invitations)
 
 
 LIVE = Tables(
     daily=DailyEventCount._meta.db_table,
     facts=SubmissionFact._meta.db_table,
     decisions=DecisionFact._meta.db_table,
+    invitations=InvitationFact._meta.db_table,
 )
 
 
@@ -102,4 +112,47 @@ def analytics_event_apply(*, event: ReceivedEvent, tables: Tables = LIVE) -> Non
                 f"INSERT INTO {tables.facts} (submission_id, status, versions) VALUES (%s, %s, 1) "
                 "ON CONFLICT (submission_id) DO UPDATE SET status = EXCLUDED.status",
                 [data.submission_id, data.to_status],
+            )
+        elif isinstance(data, ReviewerInvited):
+            invited = data.invited_at.astimezone(UTC)
+            cursor.execute(
+                f"INSERT INTO {tables.invitations} (invitation_id, submission_id, reviewer_id, "
+                "invited_at, invited_on, answer, recommendation) "
+                "VALUES (%s, %s, %s, %s, %s, '', '') ON CONFLICT (invitation_id) DO UPDATE "
+                "SET invited_at = EXCLUDED.invited_at, invited_on = EXCLUDED.invited_on, "
+                f"reviewer_id = COALESCE({tables.invitations}.reviewer_id, EXCLUDED.reviewer_id)",
+                [data.invitation_id, data.submission_id, data.reviewer_id, invited, invited.date()],
+            )
+        elif isinstance(data, InvitationAnswered):
+            invited = data.invited_at.astimezone(UTC)
+            cursor.execute(
+                f"INSERT INTO {tables.invitations} (invitation_id, submission_id, reviewer_id, "
+                "invited_at, invited_on, answer, answered_at, recommendation) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, '') ON CONFLICT (invitation_id) DO UPDATE "
+                "SET reviewer_id = EXCLUDED.reviewer_id, answer = EXCLUDED.answer, "
+                "answered_at = EXCLUDED.answered_at",
+                [
+                    data.invitation_id,
+                    data.submission_id,
+                    data.reviewer_id,
+                    invited,
+                    invited.date(),
+                    data.answer,
+                    data.answered_at,
+                ],
+            )
+        elif isinstance(data, ReviewSubmitted):
+            cursor.execute(
+                f"INSERT INTO {tables.invitations} (invitation_id, submission_id, reviewer_id, "
+                "answer, reviewed_at, recommendation) VALUES (%s, %s, %s, 'accepted', %s, %s) "
+                "ON CONFLICT (invitation_id) DO UPDATE SET reviewer_id = EXCLUDED.reviewer_id, "
+                f"reviewed_at = LEAST({tables.invitations}.reviewed_at, EXCLUDED.reviewed_at), "
+                "recommendation = EXCLUDED.recommendation",
+                [
+                    data.invitation_id,
+                    data.submission_id,
+                    data.reviewer_id,
+                    data.submitted_at,
+                    data.recommendation,
+                ],
             )

@@ -77,6 +77,28 @@ def dashboard(request: HttpRequest) -> TemplateResponse:
             summary.time_to_decision_p50,
             summary.time_to_decision_p95,
         ),
+        durations(
+            "time-to-accept",
+            f"Time from invitation to a reviewer's acceptance ({summary.accepted} accepted, "
+            f"{summary.declined} declined)",
+            summary.time_to_accept_p50,
+            summary.time_to_accept_p95,
+        ),
+        durations(
+            "time-to-review",
+            f"Time from acceptance to the review ({summary.reviews_per_paper or 0:.2f} reviews "
+            "per paper)",
+            summary.time_to_review_p50,
+            summary.time_to_review_p95,
+        ),
+        rows(
+            "reviewer-load",
+            "Reviews still open per reviewer (the busiest first)",
+            [
+                (load["reviewer"] or f"#{load['reviewer_id']}", load["open"])
+                for load in summary.reviewer_load
+            ],
+        ),
     ]
     context = {
         **admin.site.each_context(request),

@@ -17,6 +17,7 @@ QUEUE_OF_TASK = {
     "plagiarism.check_submission": "checks",
     "notifications.send_email": "email",
     "notifications.send_emails": "email",
+    "notifications.send_invitation_email": "email",
 }
 
 

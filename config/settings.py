@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "plagiarism",
     "analytics",
     "notifications",
+    "reviews",
 ]
 
 MIDDLEWARE = [
@@ -103,6 +104,18 @@ CSRF_FAILURE_VIEW = "web.views.errors.csrf_failure"
 # before their first submission, on the site and through the API alike.
 ACCOUNTS_REQUIRE_VERIFIED_EMAIL = env.bool("REQUIRE_VERIFIED_EMAIL", default=False)
 EMAIL_VERIFICATION_DAYS = env.int("EMAIL_VERIFICATION_DAYS", default=3)
+
+# --- Peer review ------------------------------------------------------------------------------
+# "double": reviewers never see who wrote a paper (names, addresses, affiliations); "single":
+# they do. Either way authors never learn who reviewed.
+REVIEW_BLIND_MODE = env.str("REVIEW_BLIND_MODE", default="double")
+if REVIEW_BLIND_MODE not in {"single", "double"}:
+    raise ImproperlyConfigured(
+        f"REVIEW_BLIND_MODE must be single or double, not {REVIEW_BLIND_MODE!r}"
+    )
+REVIEW_REMIND_DAYS_BEFORE = env.int("REVIEW_REMIND_DAYS_BEFORE", default=3)
+REVIEW_REMINDER_SWEEP_SECONDS = env.float("REVIEW_REMINDER_SWEEP_SECONDS", default=900)
+REVIEW_DUE_MAX_DAYS = env.int("REVIEW_DUE_MAX_DAYS", default=365)  # how far ahead a due date
 
 TEMPLATES = [
     {
@@ -340,6 +353,10 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": PLAGIARISM_SWEEP_SECONDS,
     },
     "notifications-sweep-email": {"task": "notifications.sweep_pending_email", "schedule": 300.0},
+    "reviews-send-reminders": {
+        "task": "reviews.send_reminders",
+        "schedule": REVIEW_REMINDER_SWEEP_SECONDS,
+    },
 }
 
 # --- Production hardening (what `manage.py check --deploy` asks for) -------------------------

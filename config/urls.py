@@ -26,6 +26,7 @@ urlpatterns = [
     path("api/", include("plagiarism.urls")),
     path("api/", include("notifications.urls")),
     path("api/", include("analytics.urls")),
+    path("api/", include("reviews.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
     path("healthz", healthz, name="healthz"),

@@ -6,9 +6,11 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from notifications.messages import preferences_link
-from notifications.models import EDITOR_KINDS, Notification
+from notifications.messages import one_line, preferences_link, reviewing_link, signup_link
+from notifications.models import EDITOR_KINDS, REVIEWER_KINDS, Notification
 from notifications.preferences import preference_get
+from reviews.selectors import invitation_for_email
+from reviews.services import invitation_emailed
 
 
 def email_message(notification: Notification) -> EmailMultiAlternatives:
@@ -19,6 +21,7 @@ def email_message(notification: Notification) -> EmailMultiAlternatives:
         "name": user.get_full_name() or user.get_username(),
         "notification": notification,
         "for_editors": notification.kind in EDITOR_KINDS,
+        "for_reviewers": notification.kind in REVIEWER_KINDS,
         "preferences_link": preferences_link(),
     }
     message = EmailMultiAlternatives(
@@ -74,3 +77,27 @@ def notification_email_attempt_failed(*, notification_id, error: str, final: boo
         for field, value in updates.items():
             setattr(notification, field, value)
         notification.save(update_fields=["email_attempts", *updates])
+
+
+def invitation_email_send(*, invitation_id) -> bool:
+    """Email an invitation to review to an address that has no account yet, with a sign-up
+    link (the invitation waits in Reviewing once the address is confirmed). Sent once: the
+    invitation is marked in the same transaction; False when there is nothing to send."""
+    with transaction.atomic():
+        invitation = invitation_for_email(invitation_id=invitation_id)
+        if invitation is None:
+            return False
+        context = {
+            "title": one_line(invitation.submission.title),
+            "due": invitation.due,
+            "signup_link": signup_link(invitation.email),
+            "reviewing_link": reviewing_link(),
+        }
+        EmailMultiAlternatives(
+            subject=f"Will you review “{context['title']}”?",
+            body=render_to_string("notifications/email/invitation.txt", context),
+            from_email=settings.DEFAULT_FROM_EMAIL,
+            to=[invitation.email],
+        ).send()
+        invitation_emailed(invitation=invitation)
+    return True

@@ -1,12 +1,13 @@
 """The notifications consumer group: each event becomes a notification for the paper's
-author and, for the kinds editors follow, a notice for each editor."""
+authors (its submitting author and co-authors with an account), for a reviewer, and, for
+the kinds editors follow, a notice for each editor."""
 
 import logging
 
 from notifications import messages
 from notifications.messages import Message
-from notifications.selectors import Recipient, editors, submission_recipient
-from notifications.services import notification_create
+from notifications.selectors import Recipient, editors, submission_recipients, user_recipient
+from notifications.services import invitation_email_enqueue_on_commit, notification_create
 from outbox.consumer import ConsumerGroup
 from outbox.events import (
     PAPER_UPLOADED,
@@ -14,24 +15,31 @@ from outbox.events import (
     PaperUploaded,
     PlagiarismChecked,
     PlagiarismCheckFailed,
+    ReviewerInvited,
+    ReviewerReminded,
+    ReviewSubmitted,
     SubmissionDecided,
 )
 from outbox.wire import ReceivedEvent
 from outbox.workflow import Status
+from reviews.selectors import invitation_for_notice, reviews_for_authors
+
+REVIEWED_DECISIONS = (Status.ACCEPTED, Status.REJECTED, Status.REVISION_REQUESTED)
 
 logger = logging.getLogger(__name__)
 
 
 def handle_paper_uploaded(event: ReceivedEvent[PaperUploaded]) -> None:
-    """The author and title come from the submission, never from the payload: an event is
+    """The authors and title come from the submission, never from the payload: an event is
     not trusted with what the database can answer."""
     data = event.data
-    author = _author(event)
-    if author is None:
+    authors = _authors(event)
+    if not authors:
         return
-    _notify(
+    author = authors[0]
+    _notify_all(
         event,
-        author,
+        authors,
         messages.message_received(
             submission_id=data.submission_id, title=author.title, paper_version=data.paper_version
         ),
@@ -49,12 +57,13 @@ def handle_paper_uploaded(event: ReceivedEvent[PaperUploaded]) -> None:
 
 def handle_plagiarism_checked(event: ReceivedEvent[PlagiarismChecked]) -> None:
     data = event.data
-    author = _author(event)
-    if author is None:
+    authors = _authors(event)
+    if not authors:
         return
-    _notify(
+    author = authors[0]
+    _notify_all(
         event,
-        author,
+        authors,
         messages.message_checked(
             submission_id=data.submission_id,
             title=author.title,
@@ -74,9 +83,10 @@ def handle_plagiarism_checked(event: ReceivedEvent[PlagiarismChecked]) -> None:
 def handle_plagiarism_check_failed(event: ReceivedEvent[PlagiarismCheckFailed]) -> None:
     """Editors only: the author's page says the check could not be done."""
     data = event.data
-    author = _author(event)
-    if author is None:
+    authors = _authors(event)
+    if not authors:
         return
+    author = authors[0]
     _notify_editors(
         event,
         messages.notice_check_failed(
@@ -86,19 +96,30 @@ def handle_plagiarism_check_failed(event: ReceivedEvent[PlagiarismCheckFailed]) 
 
 
 def handle_submission_decided(event: ReceivedEvent[SubmissionDecided]) -> None:
+    """A decision reaches every author with what the reviewers wrote to them (the reviews
+    of decided rounds, which no longer change, so a redelivery reads the same)."""
     data = event.data
-    author = _author(event)
-    if author is None:
+    authors = _authors(event)
+    if not authors:
         return
+    author = authors[0]
     if data.to_status != Status.SUBMITTED:  # a revision: the upload's notification says so
-        _notify(
+        reviews = ()
+        if data.to_status in REVIEWED_DECISIONS:
+            reviews = [
+                (review.label, review.comments_to_authors)
+                for review in reviews_for_authors(submission_id=data.submission_id)
+                if review.submitted_at <= data.decided_at
+            ]
+        _notify_all(
             event,
-            author,
+            authors,
             messages.message_decision(
                 submission_id=data.submission_id,
                 title=author.title,
                 to_status=data.to_status,
                 comment=data.comment,
+                reviews=reviews,
             ),
         )
     if data.to_status == Status.WITHDRAWN:
@@ -113,17 +134,94 @@ def handle_submission_decided(event: ReceivedEvent[SubmissionDecided]) -> None:
         )
 
 
-def _author(event: ReceivedEvent) -> Recipient | None:
-    """The submission's author; None, logged, for an event about a submission that is gone:
-    there is nobody to tell, and retrying would not change that."""
-    recipient = submission_recipient(submission_id=event.data.submission_id)
-    if recipient is None:
+def _authors(event: ReceivedEvent) -> list[Recipient]:
+    """The submission's authors, its submitting author first; none, logged, for an event
+    about a submission that is gone: there is nobody to tell, and retrying would not change
+    that."""
+    recipients = submission_recipients(submission_id=event.data.submission_id)
+    if not recipients:
         logger.warning(
             "notifications.skipped reason=unknown_submission event_id=%s submission_id=%s",
             event.id,
             event.data.submission_id,
         )
-    return recipient
+    return recipients
+
+
+def _notify_all(event: ReceivedEvent, recipients: list[Recipient], message: Message) -> None:
+    for recipient in recipients:
+        _notify(event, recipient, message)
+
+
+# -- peer review -------------------------------------------------------------------------------
+def handle_reviewer_invited(event: ReceivedEvent[ReviewerInvited]) -> None:
+    """The reviewer hears of the invitation: in the site if they have an account, and by
+    email in any case (an address without an account gets a sign-up link instead)."""
+    data = event.data
+    invitation = _invitation(event)
+    if invitation is None:
+        return
+    title = invitation.submission.title
+    if data.reviewer_id is None:
+        invitation_email_enqueue_on_commit(str(data.invitation_id))
+        return
+    reviewer = user_recipient(user_id=data.reviewer_id)
+    if reviewer is not None:
+        _notify(
+            event,
+            reviewer,
+            messages.message_invited(submission_id=data.submission_id, title=title, due=data.due),
+        )
+
+
+def handle_reviewer_reminded(event: ReceivedEvent[ReviewerReminded]) -> None:
+    data = event.data
+    invitation = _invitation(event)
+    reviewer = user_recipient(user_id=data.reviewer_id)
+    if invitation is None or reviewer is None:
+        return
+    _notify(
+        event,
+        reviewer,
+        messages.message_reminder(
+            submission_id=data.submission_id,
+            title=invitation.submission.title,
+            due=data.due,
+            reminder=data.reminder,
+        ),
+    )
+
+
+def handle_review_submitted(event: ReceivedEvent[ReviewSubmitted]) -> None:
+    """Editors hear of each review when it is first submitted (not of later changes), and
+    that all are in when the last awaited one arrives."""
+    data = event.data
+    if not data.first:
+        return
+    invitation = _invitation(event)
+    if invitation is None:
+        return
+    _notify_editors(
+        event,
+        messages.notice_review_received(
+            submission_id=data.submission_id,
+            title=invitation.submission.title,
+            recommendation=data.recommendation,
+            complete=data.reviews_complete,
+        ),
+    )
+
+
+def _invitation(event: ReceivedEvent):
+    invitation = invitation_for_notice(invitation_id=event.data.invitation_id)
+    if invitation is None or invitation.submission_id != event.data.submission_id:
+        logger.warning(
+            "notifications.skipped reason=unknown_invitation event_id=%s invitation_id=%s",
+            event.id,
+            event.data.invitation_id,
+        )
+        return None
+    return invitation
 
 
 def _notify(event: ReceivedEvent, recipient: Recipient, message: Message) -> None:
@@ -148,5 +246,8 @@ GROUP = ConsumerGroup(
         PlagiarismChecked: handle_plagiarism_checked,
         PlagiarismCheckFailed: handle_plagiarism_check_failed,
         **dict.fromkeys(SUBMISSION_DECIDED, handle_submission_decided),
+        ReviewerInvited: handle_reviewer_invited,
+        ReviewerReminded: handle_reviewer_reminded,
+        ReviewSubmitted: handle_review_submitted,
     },
 )

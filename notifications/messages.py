@@ -1,10 +1,14 @@
 """What people are told: the text of each kind of notification, in plain words.
 
-Authors hear of their own papers; editors (staff) get notices of every paper. Statuses and
+Authors hear of their own papers, reviewers of the papers they are asked to review; editors
+(staff) get notices of every paper. Statuses and
 decisions are named in ``outbox.workflow``; their words for people are used from there.
 """
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.urls import reverse
@@ -100,18 +104,74 @@ def message_checked(*, submission_id, title: str, score: float, flagged: bool) -
     )
 
 
-def message_decision(*, submission_id, title: str, to_status: str, comment: str) -> Message:
+def message_decision(
+    *, submission_id, title: str, to_status: str, comment: str, reviews: Sequence = ()
+) -> Message:
+    """``reviews``: what the reviewers wrote to the authors (``label``, ``comments``), the
+    reviewers numbered, never named."""
     headline, sentence = DECISION_NEWS[Status(to_status)]
     body = f"Your paper “{one_line(title)}” {sentence}."
     if to_status == Status.REVISION_REQUESTED:
         body += " When it is ready, send the revised version with a response to the editors."
+    body = _with_comment(body, comment)
+    written = [(label, text.strip()) for label, text in reviews if text.strip()]
+    for label, text in written:
+        body += f"\n\n{label} writes:\n\n{text}"
+    data = {"title": title, "status": to_status, "status_label": Status(to_status).label}
+    data |= {"comment": comment}
+    if written:
+        data["reviews"] = [{"reviewer": label, "comments": text} for label, text in written]
     return Message(
         kind=Kind.DECISION,
         subject=f"{headline}: “{one_line(title)}”",
-        body=_with_comment(body, comment),
+        body=body,
         link=submission_link(submission_id),
-        data={"title": title, "status": to_status, "status_label": Status(to_status).label}
-        | {"comment": comment},
+        data=data,
+    )
+
+
+# -- to reviewers --------------------------------------------------------------------------
+def reviewing_link() -> str:
+    """The reviewer's invitations and papers on the site."""
+    return f"{_base()}{reverse('web:reviewing')}"
+
+
+def signup_link(email: str) -> str:
+    """Sign-up with the invited address filled in; its invitations wait in Reviewing."""
+    return f"{_base()}{reverse('web:signup')}?{urlencode({'email': email})}"
+
+
+def message_invited(*, submission_id, title: str, due: date) -> Message:
+    """Only the title and the due date: in double-blind nothing may name the authors."""
+    return Message(
+        kind=Kind.REVIEW_INVITATION,
+        subject=f"Will you review “{one_line(title)}”?",
+        body=(
+            f"The editors invite you to review the paper “{one_line(title)}” by "
+            f"{due:%d %B %Y}. Accept or decline (with a reason, or a conflict of interest) "
+            "on your Reviewing page; the paper is shown once you accept."
+        ),
+        link=reviewing_link(),
+        data={"title": title, "due": due.isoformat()},
+    )
+
+
+def message_reminder(*, submission_id, title: str, due: date, reminder: str) -> Message:
+    if reminder == "overdue":
+        subject = f"Your review is overdue: “{one_line(title)}”"
+        body = (
+            f"Your review of “{one_line(title)}” was due on {due:%d %B %Y}. Please submit "
+            "it, or tell the editors when it will come."
+        )
+    else:
+        subject = f"Your review is due on {due:%d %B %Y}: “{one_line(title)}”"
+        body = f"A reminder: your review of “{one_line(title)}” is due on {due:%d %B %Y}."
+    return Message(
+        kind=Kind.REVIEW_REMINDER,
+        subject=subject,
+        body=body,
+        link=f"{_base()}{reverse('web:reviewing-paper', kwargs={'submission_id': submission_id})}",
+        data={"title": title, "due": due.isoformat(), "reminder": reminder},
     )
 
 
@@ -162,6 +222,31 @@ def notice_check_failed(*, submission_id, title: str, paper_version: int) -> Mes
         ),
         link=editor_link(submission_id),
         data={"title": title, "version": paper_version},
+    )
+
+
+def notice_review_received(
+    *, submission_id, title: str, recommendation: str, complete: bool
+) -> Message:
+    """A review arrived; ``complete``: it was the last one awaited."""
+    words = recommendation.replace("_", " ")
+    if complete:
+        subject = f"All reviews are in: “{one_line(title)}”"
+        body = (
+            f"The last awaited review of “{one_line(title)}” arrived (it recommends: {words}). "
+            "Every reviewer who accepted has submitted; the paper waits for your decision."
+        )
+        kind = Kind.REVIEWS_COMPLETE
+    else:
+        subject = f"Review received: “{one_line(title)}”"
+        body = f"A review of “{one_line(title)}” arrived; it recommends: {words}."
+        kind = Kind.REVIEW_RECEIVED
+    return Message(
+        kind=kind,
+        subject=subject,
+        body=body,
+        link=editor_link(submission_id),
+        data={"title": title, "recommendation": recommendation, "complete": complete},
     )
 
 

@@ -1,4 +1,4 @@
-"""What authors are told about their papers, and how they want to hear it."""
+"""What authors, reviewers and editors are told, and how they want to hear it."""
 
 import uuid
 
@@ -18,10 +18,18 @@ class Kind(models.TextChoices):
     CHECK_FAILED = "check_failed", "check failed (editors)"
     WITHDRAWN = "withdrawn", "paper withdrawn (editors)"
     REVISION_RECEIVED = "revision_received", "revision received (editors)"
+    # To reviewers, about papers they are asked to review.
+    REVIEW_INVITATION = "review_invitation", "invitation to review"
+    REVIEW_REMINDER = "review_reminder", "review reminder"
+    # To editors, about reviews.
+    REVIEW_RECEIVED = "review_received", "review received (editors)"
+    REVIEWS_COMPLETE = "reviews_complete", "all reviews in (editors)"
 
 
 AUTHOR_KINDS = (Kind.RECEIVED, Kind.CHECKED, Kind.DECISION)
-EDITOR_KINDS = tuple(kind for kind in Kind if kind not in AUTHOR_KINDS)
+REVIEWER_KINDS = (Kind.REVIEW_INVITATION, Kind.REVIEW_REMINDER)
+OWN_KINDS = AUTHOR_KINDS + REVIEWER_KINDS  # what anyone may hear of, editor or not
+EDITOR_KINDS = tuple(kind for kind in Kind if kind not in OWN_KINDS)
 
 
 class Notification(models.Model):
@@ -92,6 +100,10 @@ class Preference(models.Model):
     email_check_failed = models.BooleanField(default=True)
     email_withdrawn = models.BooleanField(default=True)
     email_revision_received = models.BooleanField(default=True)
+    email_review_invitation = models.BooleanField(default=True)
+    email_review_reminder = models.BooleanField(default=True)
+    email_review_received = models.BooleanField(default=True)
+    email_reviews_complete = models.BooleanField(default=True)
 
     def __str__(self) -> str:
         return f"preferences of {self.user}"

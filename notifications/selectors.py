@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from notifications.models import Kind, Notification, Preference
-from submissions.models import Submission
+from submissions.models import PaperAuthor, Submission
 
 EMAIL_KINDS = [kind.value for kind in Kind]
 
@@ -30,30 +30,54 @@ class Recipient:
 
 @cache
 def _recipient_sql() -> str:
-    """Built on first use (the apps must be loaded), then kept: it runs for every event."""
+    """Built on first use (the apps must be loaded), then kept: it runs for every event.
+    The submitting author first, then the co-authors with a linked, active account."""
     user = get_user_model()._meta
+    authors = PaperAuthor._meta.db_table
     return (
-        f"SELECT s.author_id, s.title, u.{user.get_field('email').column}, "  # noqa: S608
+        f"SELECT r.user_id, s.title, u.{user.get_field('email').column}, "  # noqa: S608
         f"u.{user.get_field(get_user_model().USERNAME_FIELD).column}, "
         + ", ".join(f"p.email_{kind}" for kind in EMAIL_KINDS)
-        + f" FROM {Submission._meta.db_table} s"
-        f" JOIN {user.db_table} u ON u.{user.pk.column} = s.author_id"
-        f" LEFT JOIN {Preference._meta.db_table} p ON p.user_id = s.author_id"
-        " WHERE s.id = %s"
+        + f" FROM {Submission._meta.db_table} s"  # noqa: S608
+        " CROSS JOIN LATERAL (SELECT s.author_id AS user_id, 0 AS n UNION"
+        f" SELECT a.user_id, a.position FROM {authors} a"
+        " WHERE a.submission_id = s.id AND a.user_id IS NOT NULL"
+        " AND a.user_id <> s.author_id) r"
+        f" JOIN {user.db_table} u ON u.{user.pk.column} = r.user_id"
+        f" LEFT JOIN {Preference._meta.db_table} p ON p.user_id = r.user_id"
+        f" WHERE s.id = %s AND (r.n = 0 OR u.{user.get_field('is_active').column})"
+        " ORDER BY r.n"
     )
 
 
-def submission_recipient(*, submission_id) -> Recipient | None:
-    """The submission's author, address and email preferences, in one statement (this runs
-    for every event the notifications group applies, so it skips the ORM's query building);
-    None if there is no such submission."""
+def submission_recipients(*, submission_id) -> list[Recipient]:
+    """The submission's authors (its submitting author first, then co-authors with an
+    account), with addresses and email preferences, in one statement (this runs for every
+    event the notifications group applies, so it skips the ORM's query building); empty if
+    there is no such submission."""
     with connection.cursor() as cursor:
         cursor.execute(_recipient_sql(), [submission_id])
-        row = cursor.fetchone()
-    if row is None:
+        rows = cursor.fetchall()
+    return [
+        Recipient(user_id, title, email, _wants(wants), name)
+        for user_id, title, email, name, *wants in rows
+    ]
+
+
+def submission_recipient(*, submission_id) -> Recipient | None:
+    """The submission's submitting author (its contact); None if there is no submission."""
+    found = submission_recipients(submission_id=submission_id)
+    return found[0] if found else None
+
+
+def user_recipient(*, user_id: int) -> Recipient | None:
+    """An active user as a recipient (a reviewer); None for no such active user."""
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None:
         return None
-    user_id, title, email, name, *wants = row
-    return Recipient(user_id, title, email, _wants(wants), name)
+    preference = Preference.objects.filter(user=user).first()
+    wants = [getattr(preference, f"email_{kind}") if preference else None for kind in EMAIL_KINDS]
+    return Recipient(user.pk, "", user.email, _wants(wants), user.get_username())
 
 
 def _wants(row) -> dict[str, bool]:

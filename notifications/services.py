@@ -19,7 +19,7 @@ from django.utils import timezone
 from notifications.messages import Message
 from notifications.models import Kind, Notification
 from notifications.selectors import Recipient
-from notifications.tasks import send_emails
+from notifications.tasks import send_emails, send_invitation_email
 
 logger = logging.getLogger(__name__)
 
@@ -78,3 +78,9 @@ def notifications_mark_read(*, user, notification_ids=None) -> int:
     if notification_ids is not None:
         unread = unread.filter(pk__in=notification_ids)
     return unread.update(read_at=timezone.now())
+
+
+def invitation_email_enqueue_on_commit(invitation_id: str) -> None:
+    """Email an invitation to an address without an account once the transaction commits
+    (the sweep sends it later if the broker cannot take it then)."""
+    transaction.on_commit(partial(send_invitation_email.delay, invitation_id), robust=True)

@@ -7,7 +7,7 @@ body is the event's data, the attributes are ``ce_*`` headers, the key is the su
 """
 
 import uuid
-from datetime import datetime
+from datetime import date, datetime
 from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -158,6 +158,76 @@ class SubmissionDecided(Event):
     decided_at: datetime
 
 
+# -- peer review (the reviews app) ----------------------------------------------------------
+class ReviewerInvited(Event):
+    """An editor invited a reviewer (an account, or an address not yet an account's:
+    ``reviewer_id`` None) to review the paper by ``due``."""
+
+    event_type: ClassVar[str] = "reviewer_invited"
+    version: ClassVar[int] = 1
+    topic: ClassVar[Topic] = Topic.REVIEW_INVITATIONS
+    source: ClassVar[str] = "/reviews"
+
+    invitation_id: uuid.UUID
+    reviewer_id: int | None = Field(ge=1, le=PG_BIGINT_MAX)
+    editor_id: int = Field(ge=1, le=PG_BIGINT_MAX)
+    due: date
+    conflict_overridden: bool
+    invited_at: datetime
+
+
+class InvitationAnswered(Event):
+    """The reviewer accepted or declined (``conflict_declared``: because of a conflict of
+    interest they declared). ``invited_at`` lets a reader time the answer without asking."""
+
+    event_type: ClassVar[str] = "invitation_answered"
+    version: ClassVar[int] = 1
+    topic: ClassVar[Topic] = Topic.REVIEW_INVITATIONS
+    source: ClassVar[str] = "/reviews"
+
+    invitation_id: uuid.UUID
+    reviewer_id: int = Field(ge=1, le=PG_BIGINT_MAX)
+    answer: Literal["accepted", "declined"]
+    conflict_declared: bool
+    invited_at: datetime
+    answered_at: datetime
+
+
+class ReviewerReminded(Event):
+    """A reviewer who accepted was reminded of their review: before its due date, or once
+    it is overdue (each at most once per invitation)."""
+
+    event_type: ClassVar[str] = "reviewer_reminded"
+    version: ClassVar[int] = 1
+    topic: ClassVar[Topic] = Topic.REVIEW_INVITATIONS
+    source: ClassVar[str] = "/reviews"
+
+    invitation_id: uuid.UUID
+    reviewer_id: int = Field(ge=1, le=PG_BIGINT_MAX)
+    reminder: Literal["before_due", "overdue"]
+    due: date
+
+
+class ReviewSubmitted(Event):
+    """A review was submitted (``first``), or changed after it was (until the decision).
+    ``reviews_complete``: every reviewer who accepted in this round has submitted."""
+
+    event_type: ClassVar[str] = "review_submitted"
+    version: ClassVar[int] = 1
+    topic: ClassVar[Topic] = Topic.REVIEWS
+    source: ClassVar[str] = "/reviews"
+
+    invitation_id: uuid.UUID
+    review_id: uuid.UUID
+    reviewer_id: int = Field(ge=1, le=PG_BIGINT_MAX)
+    recommendation: Literal["accept", "minor_revision", "major_revision", "reject"]
+    score: int = Field(ge=1, le=5)
+    confidence: int = Field(ge=1, le=5)
+    first: bool
+    reviews_complete: bool
+    submitted_at: datetime
+
+
 EVENT_CLASSES: dict[str, type[Event]] = {
     cls.ce_type(): cls
     for cls in (
@@ -167,6 +237,10 @@ EVENT_CLASSES: dict[str, type[Event]] = {
         PlagiarismCheckFailed,
         SubmissionDecidedV1,
         SubmissionDecided,
+        ReviewerInvited,
+        InvitationAnswered,
+        ReviewerReminded,
+        ReviewSubmitted,
     )
 }
 # What each consumer group accepts of a kind of event: every contract version still read.

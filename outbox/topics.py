@@ -1,7 +1,8 @@
 """The Kafka topics of the system, named in exactly one place.
 
 Topic names stay those of the system this one replaces (``paper_uploaded``,
-``plagiarism_checked``) plus ``submission_decided``. Each has a dead-letter topic beside it
+``plagiarism_checked``) plus ``submission_decided``, and peer review's two: ``review_invitations``
+(an invitation's life) and ``reviews``. Each has a dead-letter topic beside it
 for events a consumer could not handle. ``KAFKA_TOPIC_PREFIX`` (empty in production) lets
 tests and shared clusters keep their topics apart without renaming anything.
 """
@@ -17,6 +18,8 @@ class Topic(StrEnum):
     PAPER_UPLOADED = "paper_uploaded"
     PLAGIARISM_CHECKED = "plagiarism_checked"
     SUBMISSION_DECIDED = "submission_decided"
+    REVIEW_INVITATIONS = "review_invitations"  # invited, answered, reminded
+    REVIEWS = "reviews"  # reviews submitted
 
 
 def topic_name(topic: Topic) -> str:

@@ -7,7 +7,7 @@ from django.http import FileResponse, Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser, MultiPartParser
@@ -17,13 +17,14 @@ from rest_framework.response import Response
 from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
 from rest_framework.views import APIView
 
-from accounts.selectors import email_verified
-from accounts.services import email_verification_send, user_register
+from accounts.selectors import email_verified, profile_of
+from accounts.services import email_verification_send, profile_update, user_register
 from plagiarism.selectors import check_summaries
 from submissions.diff import version_diff
 from submissions.extraction import ExtractionError
 from submissions.models import Version
 from submissions.selectors import (
+    author_list,
     checklist_items,
     notes_of,
     submission_get_for,
@@ -35,6 +36,9 @@ from submissions.serializers import (
     DiffOutput,
     NoteInput,
     NoteOutput,
+    PaperAuthorInput,
+    PaperAuthorOutput,
+    ProfileInput,
     RegisterInput,
     SubmissionDetailOutput,
     SubmissionFileInput,
@@ -51,12 +55,15 @@ from submissions.serializers import (
     WithdrawInput,
 )
 from submissions.services import (
+    AuthorListNotYours,
+    AuthorListRefused,
     ChecklistIncomplete,
     EmailNotVerified,
     QuotaExceeded,
     TransitionNotAllowed,
     UploadedFile,
     note_add,
+    paper_author_add,
     submission_create,
     submission_transition,
     submission_version_add,
@@ -136,19 +143,42 @@ class UserRegisterApi(APIView):
 
 
 def user_output(user) -> dict:
+    profile = profile_of(user=user)
     return UserOutput(
         {
             "id": user.pk,
             "username": user.get_username(),
             "email": user.email,
             "email_verified": email_verified(user=user),
+            "affiliation": profile.affiliation,
+            "orcid": profile.orcid,
         }
     ).data
 
 
 class UserMeApi(APIView):
+    parser_classes = [JSONParser]
+
     @extend_schema(responses={200: UserOutput}, tags=["auth"])
     def get(self, request: Request) -> Response:
+        return Response(user_output(request.user))
+
+    @extend_schema(
+        request=ProfileInput,
+        responses={200: UserOutput},
+        tags=["auth"],
+        description=(
+            "Change your affiliation or ORCID iD (checked by its check digit). Conflicts of "
+            "interest compare affiliations."
+        ),
+    )
+    def patch(self, request: Request) -> Response:
+        data = ProfileInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            profile_update(user=request.user, **data.validated_data)
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict) from exc
         return Response(user_output(request.user))
 
 
@@ -519,3 +549,51 @@ class VersionDiffApi(APIView):
             "changes": version_diff(previous.text, version.text),
         }
         return Response(DiffOutput(output).data)
+
+
+def authors_output(submission_id) -> list[dict]:
+    authors = author_list(submission_id=submission_id)
+    for author in authors:
+        author.linked = author.user_id is not None
+    return PaperAuthorOutput(authors, many=True).data
+
+
+class PaperAuthorsApi(APIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        responses={200: PaperAuthorOutput(many=True)},
+        tags=["submissions"],
+        description=(
+            "The paper's authors in order, the submitting author (its contact) among them. "
+            "Its authors and editors only."
+        ),
+    )
+    def get(self, request: Request, submission_id) -> Response:
+        submission = visible_submission(request, submission_id)
+        return Response(authors_output(submission.pk))
+
+    @extend_schema(
+        request=PaperAuthorInput,
+        responses={201: PaperAuthorOutput(many=True)},
+        tags=["submissions"],
+        description=(
+            "Add a co-author at the end of the list (the paper's contact or an editor). A "
+            "co-author whose address belongs to a verified account sees the paper and its "
+            "notifications. Answers the whole list. 409 when the address is listed already "
+            "or the decision is final; 403 for a co-author (only the contact may change it)."
+        ),
+    )
+    def post(self, request: Request, submission_id) -> Response:
+        submission = visible_submission(request, submission_id)
+        data = PaperAuthorInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            paper_author_add(submission=submission, actor=request.user, **data.validated_data)
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict) from exc
+        except AuthorListNotYours as exc:
+            raise PermissionDenied(str(exc)) from exc
+        except AuthorListRefused as exc:
+            raise Conflict({"detail": str(exc)}) from exc
+        return Response(authors_output(submission.pk), status=status.HTTP_201_CREATED)

@@ -7,9 +7,18 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from accounts.orcid import validate_orcid
 from outbox.workflow import Status
 
-__all__ = ["ChecklistItem", "Note", "Status", "Submission", "Transition", "Version"]
+__all__ = [
+    "ChecklistItem",
+    "Note",
+    "PaperAuthor",
+    "Status",
+    "Submission",
+    "Transition",
+    "Version",
+]
 
 
 STATUS_CHOICES = [(status.value, status.label) for status in Status]
@@ -160,3 +169,41 @@ class ChecklistItem(models.Model):
 
     def __str__(self) -> str:
         return self.text
+
+
+class PaperAuthor(models.Model):
+    """One of a paper's authors, in the order the paper names them. The submitting author is
+    one of them (``contact``) and stays the paper's contact; a co-author whose address
+    belongs to a verified account (``user``) sees the paper and hears of it."""
+
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="authors")
+    position = models.PositiveIntegerField(help_text="1 for the first author")
+    name = models.CharField(max_length=200)
+    email = models.EmailField(
+        max_length=254, blank=True, help_text="kept in lower case; required of co-authors"
+    )
+    affiliation = models.CharField(max_length=300, blank=True)
+    orcid = models.CharField("ORCID iD", max_length=19, blank=True, validators=[validate_orcid])
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="authorships",
+        help_text="the account whose verified address this is, if any",
+    )
+    contact = models.BooleanField(default=False, help_text="the submitting author")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["submission", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission", "position"], name="one_author_per_position"
+            ),
+            models.UniqueConstraint(fields=["submission", "email"], name="one_author_per_email"),
+        ]
+        indexes = [models.Index(fields=["user"], name="authorship_by_user")]
+
+    def __str__(self) -> str:
+        return self.name

@@ -1,23 +1,37 @@
 """Reads of the submissions app. Authors see only their own submissions; staff see all."""
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 
+from outbox.workflow import Status
 from plagiarism.selectors import with_checks
-from submissions.models import ChecklistItem, Note, Submission, Transition, Version
+from submissions.models import (
+    ChecklistItem,
+    Note,
+    PaperAuthor,
+    Submission,
+    Transition,
+    Version,
+)
 
 HISTORY = Prefetch("history", queryset=Transition.objects.select_related("actor"))
 
 
+def authored_by(user: AbstractBaseUser) -> Q:
+    """The papers ``user`` submitted or is a linked co-author of."""
+    return Q(author=user) | Q(pk__in=PaperAuthor.objects.filter(user=user).values("submission_id"))
+
+
 def submissions_visible_to(*, user: AbstractBaseUser) -> QuerySet[Submission]:
-    """With the current version's check annotated (``plagiarism.selectors.with_checks``)."""
+    """With the current version's check annotated (``plagiarism.selectors.with_checks``).
+    Staff see all; anyone else the papers they wrote (submitted, or co-authored)."""
     submissions = with_checks(Submission.objects.select_related("author").defer("text"))
-    return submissions if user.is_staff else submissions.filter(author=user)
+    return submissions if user.is_staff else submissions.filter(authored_by(user))
 
 
 def submissions_filtered(
@@ -50,7 +64,7 @@ def submission_get_for(*, user: AbstractBaseUser, submission_id) -> Submission |
     return (
         Submission.objects.select_related("author")
         .prefetch_related(HISTORY)
-        .filter(pk=submission_id, **({} if user.is_staff else {"author": user}))
+        .filter(Q(pk=submission_id) & (Q() if user.is_staff else authored_by(user)))
         .first()
     )
 
@@ -161,19 +175,58 @@ def paper_current_version(*, submission_id) -> int | None:
 
 
 def submission_of_author(*, author: AbstractBaseUser, submission_id) -> Submission | None:
-    """One of ``author``'s own papers, with its history (the author site shows only these,
-    also to editors); None for anyone else's or no paper."""
+    """One of ``author``'s own papers (submitted or co-authored), with its history (the
+    author site shows only these, also to editors); None for anyone else's or no paper."""
     return (
         with_checks(Submission.objects.select_related("author").defer("text"))
         .prefetch_related(HISTORY)
-        .filter(pk=submission_id, author=author)
+        .filter(Q(pk=submission_id) & authored_by(author))
         .first()
     )
 
 
 def submissions_of_author(*, author: AbstractBaseUser) -> QuerySet[Submission]:
-    """``author``'s own papers, newest first, with each current version's check."""
-    return with_checks(Submission.objects.defer("text", "abstract")).filter(author=author)
+    """``author``'s own papers (submitted or co-authored), newest first, with each current
+    version's check."""
+    return with_checks(Submission.objects.defer("text", "abstract")).filter(authored_by(author))
+
+
+def author_list(*, submission_id) -> list[PaperAuthor]:
+    """The paper's authors in order (the submitting author among them, ``contact``)."""
+    return list(PaperAuthor.objects.filter(submission_id=submission_id))
+
+
+def papers_coauthored(*, users: Collection[int], emails: Collection[str], exclude) -> set:
+    """Ids of papers (other than ``exclude``) that list any of these accounts or addresses
+    as authors: the earlier co-authorship a conflict of interest looks for."""
+    lowered = [email.lower() for email in emails if email]
+    return set(
+        PaperAuthor.objects.filter(Q(user_id__in=list(users)) | Q(email__in=lowered))
+        .exclude(submission_id=exclude)
+        .values_list("submission_id", flat=True)
+    )
+
+
+def authorships_of(*, user_id: int | None, email: str) -> list[PaperAuthor]:
+    """Where a person is listed as an author (their account, or their address), any paper."""
+    found = Q(email=email.lower()) if email else Q(pk__in=[])
+    if user_id is not None:
+        found |= Q(user_id=user_id)
+    return list(PaperAuthor.objects.filter(found))
+
+
+def decided_since(*, submission_id, since: datetime) -> bool:
+    """Whether an editor decided on the paper (accepted, rejected, asked for a revision)
+    after ``since``: a review written before that decision is closed."""
+    return Transition.objects.filter(
+        submission_id=submission_id,
+        to_status__in=[Status.ACCEPTED, Status.REJECTED, Status.REVISION_REQUESTED],
+        created_at__gt=since,
+    ).exists()
+
+
+def paper_status(*, submission_id) -> str | None:
+    return Submission.objects.filter(pk=submission_id).values_list("status", flat=True).first()
 
 
 def versions_of(*, submission: Submission) -> list[Version]:

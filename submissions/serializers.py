@@ -69,6 +69,18 @@ class UserOutput(serializers.Serializer):
     email_verified = serializers.BooleanField(
         help_text="whether the address was confirmed through the link emailed to it"
     )
+    affiliation = serializers.CharField(allow_blank=True)
+    orcid = serializers.CharField(allow_blank=True, help_text="ORCID iD, if given")
+
+
+class ProfileInput(ClosedSerializer):
+    affiliation = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    orcid = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        help_text="an ORCID iD such as 0000-0002-1825-0097; empty to remove it",
+    )
 
 
 class ChecklistItemOutput(serializers.Serializer):
@@ -390,3 +402,27 @@ class DiffOutput(serializers.Serializer):
     version = serializers.IntegerField()
     previous_version = serializers.IntegerField()
     changes = ChangeOutput(many=True)
+
+
+class PaperAuthorInput(ClosedSerializer):
+    name = serializers.CharField(max_length=200)
+    email = serializers.EmailField(max_length=254)
+    affiliation = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    orcid = serializers.CharField(
+        max_length=40,
+        required=False,
+        allow_blank=True,
+        help_text="an ORCID iD such as 0000-0002-1825-0097 (checked by its check digit)",
+    )
+
+
+class PaperAuthorOutput(serializers.Serializer):
+    position = serializers.IntegerField(help_text="1 for the first author")
+    name = serializers.CharField()
+    email = serializers.EmailField(allow_blank=True)
+    affiliation = serializers.CharField(allow_blank=True)
+    orcid = serializers.CharField(allow_blank=True)
+    contact = serializers.BooleanField(help_text="the submitting author, the paper's contact")
+    has_account = serializers.BooleanField(
+        source="linked", help_text="whether a verified account has this address"
+    )

@@ -10,16 +10,19 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce, Length
 from django.utils import timezone
 
-from accounts.selectors import email_verified
+from accounts.orcid import orcid_normalised
+from accounts.selectors import email_verified, profile_of, verified_user_with_email
 from outbox.events import PaperUploaded, SubmissionDecided
 from outbox.services import publish_on_commit
 from outbox.workflow import (
+    FINAL,
     OPEN_TO_VERSIONS,
     WORKFLOW,
     Actor,
@@ -31,7 +34,14 @@ from outbox.workflow import (
     step_between,
 )
 from submissions.extraction import Extracted, text_facts
-from submissions.models import ChecklistItem, Note, Submission, Transition, Version
+from submissions.models import (
+    ChecklistItem,
+    Note,
+    PaperAuthor,
+    Submission,
+    Transition,
+    Version,
+)
 from submissions.sandbox import caps_from_settings, extract_bounded
 
 logger = logging.getLogger(__name__)
@@ -187,6 +197,7 @@ def submission_create(
             _attach_file(submission, upload, extracted)
             submission.save(force_insert=True)
             Version.objects.create(submission=submission, number=1, **_paper_fields(submission))
+            _contact_author_add(submission, author)
             Transition.objects.create(
                 submission=submission, to_status=Status.SUBMITTED, actor=author, version=1
             )
@@ -470,3 +481,90 @@ def submission_mark_checked(*, submission_id, paper_version: int) -> tuple[Submi
         if current and locked.status == Status.SUBMITTED:
             locked = submission_transition(submission=locked, to_status=Status.CHECKED, actor=None)
     return locked, current
+
+
+# -- the author list ------------------------------------------------------------------------
+MAX_AUTHORS = 100
+
+
+class AuthorListRefused(Exception):
+    """The author list cannot be changed so (by this person, or at all now)."""
+
+
+class AuthorListNotYours(AuthorListRefused):
+    """A co-author (who sees the paper) asked to change its list: only its contact can."""
+
+
+def _contact_author_add(submission: Submission, author: AbstractBaseUser) -> PaperAuthor:
+    """The submitting author, first in the list, with what their profile says."""
+    profile = profile_of(user=author)
+    name = " ".join(f"{author.first_name} {author.last_name}".split()) or author.get_username()
+    return PaperAuthor.objects.create(
+        submission=submission,
+        position=1,
+        name=name[:200],
+        email=(author.email or "").lower(),
+        affiliation=profile.affiliation,
+        orcid=profile.orcid,
+        user=author,
+        contact=True,
+    )
+
+
+def paper_author_add(
+    *,
+    submission: Submission,
+    actor: AbstractBaseUser,
+    name: str,
+    email: str,
+    affiliation: str = "",
+    orcid: str = "",
+) -> PaperAuthor:
+    """Add a co-author at the end of the paper's author list.
+
+    The paper's contact (its submitting author) or an editor may; not once the decision is
+    final. The co-author is linked to the account whose *verified* address ``email`` is, if
+    there is one: that account then sees the paper and its notifications (an account that
+    only claims the address is not trusted with the paper). ORCID iDs are checked by their
+    check digit (``ValidationError`` keyed by field)."""
+    name = " ".join(name.split())
+    email = email.strip().lower()
+    if not name:
+        raise ValidationError({"name": ["give the co-author's name"]})
+    try:
+        orcid = orcid_normalised(orcid) if orcid.strip() else ""
+    except ValidationError as exc:
+        raise ValidationError({"orcid": exc.messages}) from exc
+    with transaction.atomic():
+        locked = Submission.objects.select_for_update().get(pk=submission.pk)
+        if not actor.is_staff and locked.author_id != actor.pk:
+            raise AuthorListNotYours(
+                "only the paper's contact (the author who submitted it) or an editor can "
+                "change its author list"
+            )
+        if locked.status in FINAL and not actor.is_staff:
+            raise AuthorListRefused(
+                f"the author list of a paper whose status is “{Status(locked.status).label}” "
+                "can no longer change; write to the editors"
+            )
+        listed = list(PaperAuthor.objects.filter(submission=locked))
+        if any(author.email == email for author in listed):
+            raise AuthorListRefused(f"{email} is already one of the paper's authors")
+        if len(listed) >= MAX_AUTHORS:
+            raise AuthorListRefused(f"a paper lists at most {MAX_AUTHORS} authors")
+        added = PaperAuthor.objects.create(
+            submission=locked,
+            position=max((author.position for author in listed), default=0) + 1,
+            name=name[:200],
+            email=email,
+            affiliation=" ".join(affiliation.split())[:300],
+            orcid=orcid,
+            user=verified_user_with_email(email=email),
+        )
+    logger.info(
+        "submissions.author_added submission_id=%s position=%d linked=%s",
+        submission.pk,
+        added.position,
+        added.user_id is not None,
+    )
+    return added

@@ -15,6 +15,11 @@ urlpatterns = [
         name="submission-detail",
     ),
     path(
+        "submissions/<uuid:submission_id>/authors/",
+        apis.PaperAuthorsApi.as_view(),
+        name="submission-authors",
+    ),
+    path(
         "submissions/<uuid:submission_id>/file/",
         apis.SubmissionFileApi.as_view(),
         name="submission-file",

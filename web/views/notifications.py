@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST
 
-from notifications.models import AUTHOR_KINDS, Kind
+from notifications.models import OWN_KINDS, Kind
 from notifications.preferences import preference_get, preference_update
 from notifications.selectors import notifications_of
 from notifications.services import notifications_mark_read
@@ -56,7 +56,7 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def preferences(request: HttpRequest) -> HttpResponse:
-    kinds = list(Kind) if request.user.is_staff else list(AUTHOR_KINDS)
+    kinds = list(Kind) if request.user.is_staff else list(OWN_KINDS)
     if request.method == "POST":
         chosen = set(request.POST.getlist("email"))
         preference_update(

@@ -1,0 +1,110 @@
+"""Conflicts of interest between a reviewer and a paper's authors, each with its reason.
+
+A reviewer is in conflict with a paper when they are one of its authors, share an email
+domain with one (public mail services excepted: thousands share gmail.com), share an
+affiliation with one, have been listed as an author with one on another paper, or declared
+a conflict with this paper themselves. The editor sees every reason and may override them
+with a recorded justification (``reviews.services.invitation_create``).
+"""
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+
+from accounts.selectors import profile_of
+from submissions.models import PaperAuthor
+from submissions.selectors import author_list, authorships_of, papers_coauthored
+
+# Addresses anyone can have: sharing one of these domains says nothing of a conflict.
+PUBLIC_MAIL_DOMAINS = frozenset(
+    {
+        "126.com", "163.com", "aol.com", "fastmail.com", "gmail.com", "gmx.com", "gmx.de",
+        "gmx.net", "googlemail.com", "hotmail.com", "hotmail.co.uk", "icloud.com", "live.com",
+        "mac.com", "mail.com", "mail.ru", "me.com", "msn.com", "outlook.com", "pm.me",
+        "proton.me", "protonmail.com", "qq.com", "sina.com", "tutanota.com", "web.de",
+        "yahoo.co.uk", "yahoo.com", "yahoo.fr", "yandex.com", "yandex.ru", "zoho.com",
+    }
+)  # fmt: skip
+
+
+def email_domain(email: str) -> str:
+    return email.rsplit("@", 1)[-1].strip().lower() if "@" in email else ""
+
+
+def domains_shared(one: str, other: str) -> bool:
+    """The same institution's domain: equal, or one inside the other (cs.uni.edu, uni.edu)."""
+    if not one or not other or one in PUBLIC_MAIL_DOMAINS or other in PUBLIC_MAIL_DOMAINS:
+        return False
+    return one == other or one.endswith("." + other) or other.endswith("." + one)
+
+
+def affiliation_key(affiliation: str) -> str:
+    """An affiliation compared without case, accents, punctuation or a leading "the"."""
+    text = unicodedata.normalize("NFKD", affiliation).encode("ascii", "ignore").decode()
+    words = re.sub(r"[^\w]+", " ", text.casefold()).split()
+    if words[:1] == ["the"]:
+        words = words[1:]
+    return " ".join(words)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """Who is to review: an account, or an address with no verified account yet."""
+
+    user: AbstractBaseUser | None
+    email: str
+
+
+def conflicts_of(*, submission, candidate: Candidate, declared: bool = False) -> list[str]:
+    """Every reason ``candidate`` may not review ``submission``, in words for the editor;
+    empty when there is none. ``declared``: the reviewer declared a conflict earlier."""
+    authors = author_list(submission_id=submission.pk)
+    user_id = candidate.user.pk if candidate.user is not None else None
+    email = (candidate.email or "").lower()
+    reasons: list[str] = []
+
+    def author_is_candidate(author: PaperAuthor) -> bool:
+        return (user_id is not None and author.user_id == user_id) or (
+            bool(email) and author.email == email
+        )
+
+    if user_id == submission.author_id or any(author_is_candidate(a) for a in authors):
+        reasons.append("they are one of the paper's authors")
+        return reasons  # the rest would only repeat it
+    if declared:
+        reasons.append("they declared a conflict of interest with this paper")
+
+    domain = email_domain(email)
+    for author in authors:
+        if domains_shared(domain, email_domain(author.email)):
+            reasons.append(f"they share the email domain {domain} with the author {author.name}")
+            break
+
+    theirs = authorships_of(user_id=user_id, email=email)
+    affiliations = {affiliation_key(a.affiliation) for a in theirs}
+    if candidate.user is not None:
+        affiliations.add(affiliation_key(profile_of(user=candidate.user).affiliation))
+    affiliations.discard("")
+    for author in authors:
+        if affiliation_key(author.affiliation) in affiliations:
+            reasons.append(
+                f"they share the affiliation “{author.affiliation}” with the author {author.name}"
+            )
+            break
+
+    their_papers = {a.submission_id for a in theirs} - {submission.pk}
+    if their_papers:
+        shared = papers_coauthored(
+            users=[a.user_id for a in authors if a.user_id],
+            emails=[a.email for a in authors],
+            exclude=submission.pk,
+        )
+        together = their_papers & shared
+        if together:
+            reasons.append(
+                f"they have co-authored {len(together)} other "
+                f"{'paper' if len(together) == 1 else 'papers'} with the paper's authors"
+            )
+    return reasons

@@ -1,0 +1,199 @@
+"""Reads of peer review. Reviewers see only their own invitations and the papers they
+accepted to review; authors see reviews only once the editors decided, without names."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from accounts.selectors import email_verified
+from reviews.models import Invitation, Review
+from submissions.selectors import decided_since
+
+
+def double_blind() -> bool:
+    return settings.REVIEW_BLIND_MODE == "double"
+
+
+def _addressed_to(user: AbstractBaseUser) -> Q:
+    """Invitations to the account, and those sent to its address before it was an account's
+    (only once the address is proven: claiming an address is not enough to see a paper)."""
+    mine = Q(reviewer=user)
+    if user.email and email_verified(user=user):
+        mine |= Q(reviewer__isnull=True, email=user.email.lower())
+    return mine
+
+
+def invitations_of_reviewer(*, user: AbstractBaseUser) -> QuerySet[Invitation]:
+    """The reviewer's own invitations, newest first, with each paper's title and status."""
+    return (
+        Invitation.objects.filter(_addressed_to(user))
+        .select_related("submission")
+        .defer("submission__text", "submission__abstract")
+        .order_by("-created_at")
+    )
+
+
+def invitation_of_reviewer(*, user: AbstractBaseUser, invitation_id) -> Invitation | None:
+    return invitations_of_reviewer(user=user).filter(pk=invitation_id).first()
+
+
+def invitations_of_submission(*, submission_id) -> QuerySet[Invitation]:
+    """For editors: every invitation of the paper, oldest first, with the review's state."""
+    return (
+        Invitation.objects.filter(submission_id=submission_id)
+        .select_related("reviewer", "invited_by", "review")
+        .order_by("created_at")
+    )
+
+
+def invitation_overdue(invitation: Invitation) -> bool:
+    """Accepted, due before today, and no review submitted."""
+    review = getattr(invitation, "review", None)  # the reverse accessor raises AttributeError
+    return (
+        invitation.state == Invitation.State.ACCEPTED
+        and invitation.due < timezone.localdate()
+        and (review is None or review.submitted_at is None)
+    )
+
+
+def overdue_invitations() -> QuerySet[Invitation]:
+    """Every accepted invitation whose review is late (editors' list, the admin's filter)."""
+    return Invitation.objects.filter(
+        state=Invitation.State.ACCEPTED,
+        due__lt=timezone.localdate(),
+        submission__status="under_review",
+    ).exclude(review__submitted_at__isnull=False)
+
+
+def conflict_declared_before(*, submission_id, email: str, user) -> bool:
+    """Whether this person declined to review this paper for a conflict of interest."""
+    who = Q(email=email.lower())
+    if user is not None:
+        who |= Q(reviewer=user)
+    return Invitation.objects.filter(
+        who, submission_id=submission_id, conflict_declared=True
+    ).exists()
+
+
+def reviewing_of(*, user: AbstractBaseUser) -> QuerySet[Invitation]:
+    """The reviewer's accepted invitations (the papers they review), due first."""
+    return (
+        Invitation.objects.filter(reviewer=user, state=Invitation.State.ACCEPTED)
+        .select_related("submission", "review")
+        .defer("submission__text")
+        .order_by("due", "created_at")
+    )
+
+
+def reviewing_paper(*, user: AbstractBaseUser, submission_id) -> Invitation | None:
+    """The reviewer's latest accepted invitation to this paper, with the paper; None when
+    they did not accept to review it (answered as 404 like any paper not theirs)."""
+    return (
+        Invitation.objects.filter(
+            reviewer=user, state=Invitation.State.ACCEPTED, submission_id=submission_id
+        )
+        .select_related("submission", "review")
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def review_of_reviewer(*, user: AbstractBaseUser, submission_id) -> Review | None:
+    invitation = reviewing_paper(user=user, submission_id=submission_id)
+    return getattr(invitation, "review", None) if invitation is not None else None
+
+
+def review_open(invitation: Invitation) -> bool:
+    """Whether its review can still be written or changed (no decision since)."""
+    return not decided_since(submission_id=invitation.submission_id, since=invitation.created_at)
+
+
+def reviews_for_editors(*, submission_id) -> list[Review]:
+    """Every submitted review of the paper, in the order the reviewers were invited."""
+    return list(
+        Review.objects.filter(submission_id=submission_id, submitted_at__isnull=False)
+        .select_related("reviewer", "invitation")
+        .order_by("invitation__created_at")
+    )
+
+
+@dataclass(frozen=True)
+class ReviewForAuthors:
+    """What an author reads of a review: its number and the comments addressed to them."""
+
+    number: int
+    label: str
+    comments_to_authors: str
+    submitted_at: datetime
+
+
+def reviews_for_authors(*, submission_id) -> list[ReviewForAuthors]:
+    """The submitted reviews of the rounds the editors have decided, numbered in the order
+    their reviewers were invited ("Reviewer 1", ...): never who wrote them, their scores or
+    their confidential comments."""
+    reviews = [
+        review
+        for review in reviews_for_editors(submission_id=submission_id)
+        if decided_since(submission_id=submission_id, since=review.invitation.created_at)
+    ]
+    return [
+        ReviewForAuthors(
+            number, f"Reviewer {number}", review.comments_to_authors, review.submitted_at
+        )
+        for number, review in enumerate(reviews, start=1)
+    ]
+
+
+def reviews_complete(*, submission_id) -> bool:
+    """Whether every reviewer who accepted in the open round has submitted (and at least
+    one has): the editors can decide."""
+    accepted = [
+        invitation
+        for invitation in Invitation.objects.filter(
+            submission_id=submission_id, state=Invitation.State.ACCEPTED
+        ).select_related("review")
+        if review_open(invitation)
+    ]
+    return bool(accepted) and all(
+        getattr(invitation, "review", None) is not None
+        and invitation.review.submitted_at is not None
+        for invitation in accepted
+    )
+
+
+def invitation_for_notice(*, invitation_id) -> Invitation | None:
+    """An invitation with its paper's title and the reviewer, for a notification."""
+    return (
+        Invitation.objects.filter(pk=invitation_id)
+        .select_related("submission", "reviewer")
+        .defer("submission__text")
+        .first()
+    )
+
+
+def invitation_for_email(*, invitation_id) -> Invitation | None:
+    """Inside a transaction: the invitation to an address without an account, locked, if
+    its email is still to be sent."""
+    return (
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("submission")
+        .defer("submission__text")
+        .filter(pk=invitation_id, reviewer__isnull=True, emailed_at__isnull=True)
+        .first()
+    )
+
+
+def invitation_emails_waiting(*, older_than: timedelta, limit: int = 500) -> list[str]:
+    """Invitations to addresses whose email was never sent (its enqueue was lost)."""
+    cutoff = timezone.now() - older_than
+    waiting = Invitation.objects.filter(
+        reviewer__isnull=True,
+        emailed_at__isnull=True,
+        state=Invitation.State.PENDING,
+        created_at__lt=cutoff,
+    )
+    return [str(pk) for pk in waiting.values_list("pk", flat=True)[:limit]]
