@@ -18,7 +18,7 @@ from django.utils.html import format_html
 from outbox.workflow import Actor, Status
 from plagiarism.selectors import CheckSummary, check_summaries, check_summary, with_checks
 from submissions.diff import version_diff
-from submissions.models import ChecklistItem, Note, Submission, Transition, Version
+from submissions.models import ChecklistItem, Note, PaperAuthor, Submission, Transition, Version
 from submissions.services import TransitionNotAllowed, steps_for, submission_transition
 
 
@@ -152,6 +152,20 @@ class DecisionForm(forms.Form):
     )
 
 
+class PaperAuthorInline(admin.TabularInline):
+    """The author list as its contact gave it (changed through the site or the API, which
+    link co-authors to verified accounts)."""
+
+    model = PaperAuthor
+    fields = ["position", "name", "email", "affiliation", "orcid", "user", "contact"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+
 @admin.register(Submission)
 class SubmissionAdmin(admin.ModelAdmin):
     change_form_template = "admin/submissions/submission/change_form.html"
@@ -162,7 +176,7 @@ class SubmissionAdmin(admin.ModelAdmin):
     list_select_related = ["author"]
     list_per_page = 50
     actions = ["start_review", "accept_selected", "reject_selected", "request_revision_selected"]
-    inlines = [VersionInline, TransitionInline, NoteInline]
+    inlines = [PaperAuthorInline, VersionInline, TransitionInline, NoteInline]
     fieldsets = [
         (
             None,

@@ -4,7 +4,7 @@ emails point at the paper pages (``notifications.messages``)."""
 from django.contrib.auth import views as auth
 from django.urls import path, reverse_lazy
 
-from web.views import accounts, notifications, papers
+from web.views import accounts, notifications, papers, reviewing
 
 app_name = "web"
 
@@ -34,6 +34,26 @@ urlpatterns = [
         papers.version_diff_page,
         name="version-diff",
     ),
+    path(
+        "papers/<uuid:submission_id>/authors/", papers.paper_author_add_page, name="paper-authors"
+    ),
+    path("reviewing/", reviewing.reviewing, name="reviewing"),
+    path(
+        "reviewing/invitations/<uuid:invitation_id>/accept/",
+        reviewing.invitation_accept_page,
+        name="reviewing-accept",
+    ),
+    path(
+        "reviewing/invitations/<uuid:invitation_id>/decline/",
+        reviewing.invitation_decline_page,
+        name="reviewing-decline",
+    ),
+    path(
+        "reviewing/<uuid:submission_id>/",
+        reviewing.reviewing_paper_page,
+        name="reviewing-paper",
+    ),
+    path("reviewing/<uuid:submission_id>/file/", reviewing.reviewing_file, name="reviewing-file"),
     path("notifications/", notifications.notification_list, name="notifications"),
     path(
         "notifications/<uuid:notification_id>/read/",

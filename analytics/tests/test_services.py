@@ -120,6 +120,10 @@ def test_the_summary_has_exact_counts_percentiles_histogram_and_time_to_check():
         "plagiarism_checked": 4,
         "plagiarism_check_failed": 0,
         "submission_decided": 5,
+        "reviewer_invited": 0,
+        "invitation_answered": 0,
+        "reviewer_reminded": 0,
+        "review_submitted": 0,
     }
     assert sum(DailyEventCount.objects.values_list("count", flat=True)) == 14
 

@@ -71,15 +71,22 @@ def test_read_all_marks_only_mine(api, author, other_author):
 
 def test_preferences_default_to_every_email_and_can_be_replaced_and_patched(api, author):
     url = "/api/notifications/preferences/"
-    everything = {"email": {"received": True, "checked": True, "decision": True}}
+    reviewing = {"review_invitation": True, "review_reminder": True}  # anyone may review
+    everything = {"email": {"received": True, "checked": True, "decision": True} | reviewing}
     assert api.get(url).json() == everything
 
     wanted = {"email": {"received": False, "checked": True, "decision": True}}
-    assert api.put(url, wanted, format="json").json() == wanted
-    assert api.get(url).json() == wanted
+    kept = {"email": wanted["email"] | reviewing}  # a PUT needs the authors' kinds only
+    assert api.put(url, wanted, format="json").json() == kept
+    assert api.get(url).json() == kept
 
-    response = api.patch(url, {"email": {"decision": False}}, format="json")
-    assert response.json() == {"email": {"received": False, "checked": True, "decision": False}}
+    response = api.patch(
+        url, {"email": {"decision": False, "review_reminder": False}}, format="json"
+    )
+    assert response.json() == {
+        "email": {"received": False, "checked": True, "decision": False}
+        | {"review_invitation": True, "review_reminder": False}
+    }
 
 
 @pytest.mark.parametrize(
@@ -97,7 +104,13 @@ def test_bad_preferences_are_a_400_that_names_the_field_and_change_nothing(api, 
     response = api.put(url, payload, format="json")
     assert response.status_code == 400
     assert field in str(response.json())
-    assert api.get(url).json()["email"] == {"received": True, "checked": True, "decision": True}
+    assert api.get(url).json()["email"] == {
+        "received": True,
+        "checked": True,
+        "decision": True,
+        "review_invitation": True,
+        "review_reminder": True,
+    }
 
 
 @pytest.mark.parametrize(

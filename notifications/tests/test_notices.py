@@ -143,7 +143,7 @@ def test_editors_switch_their_notices_in_the_preferences_api_and_authors_see_onl
 
     author = UserFactory()
     mine = client_for(author).get("/api/notifications/preferences/").json()["email"]
-    assert set(mine) == {"received", "checked", "decision"}
+    assert set(mine) == {"received", "checked", "decision", "review_invitation", "review_reminder"}
     assert not set(mine) & {kind.value for kind in EDITOR_KINDS}
     assert APIClient().get("/api/notifications/preferences/").status_code == 401
 

@@ -50,7 +50,14 @@ def test_register_then_get_a_token_then_use_it():
         format="json",
     )
     assert created.status_code == 201
-    assert set(created.json()) == {"id", "username", "email", "email_verified"}
+    assert set(created.json()) == {
+        "id",
+        "username",
+        "email",
+        "email_verified",
+        "affiliation",
+        "orcid",
+    }
     assert created.json()["email_verified"] is False
     token = anonymous.post(
         "/api/auth/token/",

@@ -365,7 +365,13 @@ def test_email_preferences_are_saved_from_the_page(author):
     assert "new submission (editors)" not in page  # an author sees the authors' kinds
     browser.post("/notifications/preferences/", {"email": ["decision"]})
     api = client_for(author).get("/api/notifications/preferences/").json()
-    assert api["email"] == {"received": False, "checked": False, "decision": True}
+    assert api["email"] == {
+        "received": False,
+        "checked": False,
+        "decision": True,
+        "review_invitation": False,
+        "review_reminder": False,
+    }
 
 
 def test_tokens_are_shown_once_work_on_the_api_and_stop_when_revoked(author, other_author):

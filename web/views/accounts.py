@@ -56,7 +56,9 @@ def signup(request: HttpRequest) -> HttpResponse:
     service), plus the password typed twice."""
     if request.user.is_authenticated:
         return redirect("web:papers")
-    context = {"nav": "signup", "values": {"username": "", "email": ""}, "errors": {}}
+    # An invitation to review links here with the invited address filled in.
+    invited = request.GET.get("email", "").replace("\x00", "").strip()[:254]
+    context = {"nav": "signup", "values": {"username": "", "email": invited}, "errors": {}}
     if request.method == "GET":
         return render(request, "web/accounts/signup.html", context)
     if (refused := too_many_requests(request)) is not None:

@@ -8,22 +8,25 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.selectors import email_verified
-from outbox.workflow import OPEN_TO_VERSIONS, WAITING, Actor, Status
+from outbox.workflow import FINAL, OPEN_TO_VERSIONS, WAITING, Actor, Status
 from plagiarism.engine import SourceKind
 from plagiarism.reports import report_view_for_author
 from plagiarism.selectors import check_summaries, check_summary, report_for
+from reviews.selectors import reviews_for_authors
 from submissions.apis import UploadRateThrottle, file_response, max_upload_megabytes
 from submissions.diff import version_diff
 from submissions.extraction import ExtractionError
 from submissions.models import Version
 from submissions.selectors import (
+    author_list,
     checklist_items,
     paper_version_text,
     submission_of_author,
@@ -32,16 +35,19 @@ from submissions.selectors import (
     versions_of,
 )
 from submissions.serializers import (
+    PaperAuthorInput,
     SubmissionFileInput,
     VersionFileInput,
     WithdrawInput,
 )
 from submissions.services import (
+    AuthorListRefused,
     ChecklistIncomplete,
     EmailNotVerified,
     QuotaExceeded,
     TransitionNotAllowed,
     UploadedFile,
+    paper_author_add,
     steps_for,
     submission_create,
     submission_version_add,
@@ -232,7 +238,11 @@ def _history(submission) -> list[HistoryEntry]:
 
 @login_required
 def paper_detail(request: HttpRequest, submission_id) -> HttpResponse:
-    submission = _own_paper(request, submission_id)
+    return _paper_page(request, _own_paper(request, submission_id))
+
+
+def _paper_page(request: HttpRequest, submission, *, author_errors=None, author_values=None):
+    is_contact = submission.author_id == request.user.pk
     versions = versions_of(submission=submission)
     checks = check_summaries(submission_id=submission.pk, versions=[v.number for v in versions])
     status = Status(submission.status)
@@ -250,10 +260,50 @@ def paper_detail(request: HttpRequest, submission_id) -> HttpResponse:
             ),
             "versions": [(v, checks.get(v.number)) for v in reversed(versions)],
             "history": _history(submission),
-            "can_revise": status in OPEN_TO_VERSIONS,
+            "can_revise": status in OPEN_TO_VERSIONS and is_contact,
             "can_withdraw": any(s.to == Status.WITHDRAWN for s in steps),
+            "authors": author_list(submission_id=submission.pk),
+            "is_contact": is_contact,
+            "can_add_author": is_contact and status not in FINAL,
+            "reviews": reviews_for_authors(submission_id=submission.pk),
+            "author_errors": author_errors or {},
+            "author_values": author_values or {},
         },
+        status=400 if author_errors else 200,
     )
+
+
+@login_required
+@require_POST
+def paper_author_add_page(request: HttpRequest, submission_id) -> HttpResponse:
+    """The contact adds a co-author (the API's serializer and service, the same rules)."""
+    submission = _own_paper(request, submission_id)
+    values = {k: request.POST.get(k, "") for k in ("name", "email", "affiliation", "orcid")}
+    data = PaperAuthorInput(data=values)
+    errors: dict[str, list[str]] = {}
+    if not data.is_valid():
+        errors = _errors(data)
+    else:
+        try:
+            added = paper_author_add(
+                submission=submission, actor=request.user, **data.validated_data
+            )
+        except ValidationError as exc:
+            errors = exc.message_dict
+        except AuthorListRefused as exc:
+            errors = {"__all__": [str(exc)]}
+        else:
+            messages.success(
+                request,
+                f"{added.name} is now author {added.position}."
+                + (
+                    ""
+                    if added.user_id
+                    else " They see the paper once they confirm an account with this address."
+                ),
+            )
+            return redirect("web:paper", submission_id=submission.pk)
+    return _paper_page(request, submission, author_errors=errors, author_values=values)
 
 
 @dataclass(frozen=True)
