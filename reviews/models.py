@@ -27,7 +27,7 @@ class Invitation(models.Model):
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.CASCADE,
+        on_delete=models.PROTECT,
         related_name="review_invitations",
         help_text="empty while the address invited has no verified account",
     )
@@ -94,7 +94,7 @@ class Review(models.Model):
         "submissions.Submission", on_delete=models.CASCADE, related_name="reviews"
     )
     reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews_written"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="reviews_written"
     )
     recommendation = models.CharField(max_length=20, choices=Recommendation.choices)
     score = models.PositiveSmallIntegerField(validators=ONE_TO_FIVE, help_text="1 (low) to 5")

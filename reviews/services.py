@@ -12,6 +12,8 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 
@@ -59,6 +61,13 @@ def _candidate(reviewer: str) -> Candidate:
     users = get_user_model().objects.filter(is_active=True)
     if "@" in reviewer:
         email = reviewer.lower()
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise ReviewInputError(
+                f"{reviewer!r} is not an email address; give a username or an address",
+                field="reviewer",
+            ) from None
         return Candidate(verified_user_with_email(email=email), email)
     user = users.filter(username__iexact=reviewer).first()
     if user is None:

@@ -117,6 +117,7 @@ urlpatterns = [
     path("accounts/verify/", accounts.email_verification, name="email-verification"),
     path("accounts/verify/<str:token>/", accounts.email_verify_page, name="email-verify"),
     path("accounts/tokens/", accounts.tokens, name="tokens"),
+    path("accounts/profile/", accounts.profile, name="profile"),
     path("accounts/tokens/<int:token_id>/revoke/", accounts.token_revoke, name="token-revoke"),
     path(
         "accounts/tokens/login-token/revoke/",

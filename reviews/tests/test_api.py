@@ -62,6 +62,8 @@ def test_invitations_are_refused_with_the_reason(office):
     assert invite(office, paper, reviewer.username).status_code == 201
     again = invite(office, paper, reviewer.username)
     assert again.status_code == 409 and "already invited" in again.json()["detail"]
+    broken = invite(office, paper, "half@")
+    assert broken.status_code == 400 and "not an email address" in broken.json()["reviewer"][0]
     unknown = invite(office, paper, "nobody-of-that-name")
     assert unknown.status_code == 400 and "no user named" in unknown.json()["reviewer"][0]
     past = invite(office, paper, ReviewerFactory().username, due="2020-01-01")

@@ -8,6 +8,7 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from harness import client_for
 from outbox.models import OutboxEvent
 from outbox.workflow import Status
 from reviews.models import Invitation, Review
@@ -219,3 +220,19 @@ def test_reminders_go_once_before_the_due_date_and_once_when_overdue(editor):
     reminded = OutboxEvent.objects.filter(event_type="reviewer_reminded")
     assert sorted(e.payload["reminder"] for e in reminded) == ["before_due", "overdue"]
     assert {e.payload["invitation_id"] for e in reminded} == {str(invitation.pk)}
+
+
+def test_the_profile_page_keeps_an_affiliation_and_a_checked_orcid():
+    user = UserFactory()
+    site = browser_for(user)
+    assert site.get("/accounts/profile/").status_code == 200
+    wrong = site.post(
+        "/accounts/profile/", {"affiliation": "Uni A", "orcid": "0000-0002-1825-0098"}
+    )
+    assert wrong.status_code == 400 and b"check digit" in wrong.content
+    saved = site.post(
+        "/accounts/profile/", {"affiliation": " Uni   A ", "orcid": "0000-0002-1825-0097"}
+    )
+    assert saved.status_code == 302
+    me = client_for(user).get("/api/auth/me/").json()
+    assert (me["affiliation"], me["orcid"]) == ("Uni A", "0000-0002-1825-0097")

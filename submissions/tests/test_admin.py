@@ -197,6 +197,8 @@ def test_the_admin_shows_versions_with_what_changed_and_takes_notes(office, auth
         "notes-0-text": "Ask reviewer 2 about the proofs.",
         "history-TOTAL_FORMS": "0",
         "history-INITIAL_FORMS": str(submission.history.count()),
+        "authors-TOTAL_FORMS": "0",
+        "authors-INITIAL_FORMS": str(submission.authors.count()),
         "versions-TOTAL_FORMS": "0",
         "versions-INITIAL_FORMS": "2",
     }

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 from rest_framework.throttling import ScopedRateThrottle
 
-from accounts.selectors import api_tokens_of, email_verified, login_token_of
+from accounts.selectors import api_tokens_of, email_verified, login_token_of, profile_of
 from accounts.services import (
     TooManyTokens,
     VerificationRefused,
@@ -24,9 +24,10 @@ from accounts.services import (
     email_verification_send,
     email_verify,
     login_token_revoke,
+    profile_update,
     user_register,
 )
-from submissions.serializers import RegisterInput
+from submissions.serializers import ProfileInput, RegisterInput
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 logger = logging.getLogger(__name__)
@@ -201,3 +202,31 @@ def login_token_revoke_page(request: HttpRequest) -> HttpResponse:
     if login_token_revoke(user=request.user):
         messages.success(request, "The login token is revoked: it no longer works.")
     return redirect("web:tokens")
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    """Affiliation and ORCID iD (the API's ``PATCH /api/auth/me/``: the same checks)."""
+    current = profile_of(user=request.user)
+    values = {"affiliation": current.affiliation, "orcid": current.orcid}
+    errors: dict[str, list[str]] = {}
+    if request.method == "POST":
+        values = {name: request.POST.get(name, "") for name in values}
+        data = ProfileInput(data=values)
+        if not data.is_valid():
+            errors = {f: [str(m) for m in ms] for f, ms in data.errors.items()}
+        else:
+            try:
+                profile_update(user=request.user, **data.validated_data)
+            except ValidationError as exc:
+                errors = exc.message_dict
+            else:
+                messages.success(request, "Your profile is saved.")
+                return redirect("web:profile")
+    return render(
+        request,
+        "web/accounts/profile.html",
+        {"nav": "account", "values": values, "errors": errors},
+        status=400 if errors else 200,
+    )
