@@ -86,6 +86,7 @@ def invitation_decline_page(request: HttpRequest, invitation_id) -> HttpResponse
             "conflict": request.POST.get("conflict") == "yes",
         }
         context["reason"] = values["reason"]
+        context["conflict"] = values["conflict"]
         data = DeclineInput(data=values)
         if not data.is_valid():
             context["errors"] = _errors(data)
