@@ -12,6 +12,7 @@ from outbox.consumer import ConsumerGroup
 from outbox.events import (
     PAPER_UPLOADED,
     SUBMISSION_DECIDED,
+    InvitationAnswered,
     PaperUploaded,
     PlagiarismChecked,
     PlagiarismCheckFailed,
@@ -174,6 +175,29 @@ def handle_reviewer_invited(event: ReceivedEvent[ReviewerInvited]) -> None:
         )
 
 
+def handle_invitation_answered(event: ReceivedEvent[InvitationAnswered]) -> None:
+    """Editors hear of a decline, so they can invite someone else (and, if it was the last
+    answer awaited, that the reviews are all in)."""
+    data = event.data
+    if data.answer != "declined":
+        return
+    invitation = _invitation(event)
+    if invitation is None:
+        return
+    reviewer = invitation.reviewer.get_username() if invitation.reviewer else invitation.email
+    _notify_editors(
+        event,
+        messages.notice_declined(
+            submission_id=data.submission_id,
+            title=invitation.submission.title,
+            reviewer=reviewer,
+            reason=invitation.reason,
+            conflict=data.conflict_declared,
+            complete=data.reviews_complete,
+        ),
+    )
+
+
 def handle_reviewer_reminded(event: ReceivedEvent[ReviewerReminded]) -> None:
     data = event.data
     invitation = _invitation(event)
@@ -247,6 +271,7 @@ GROUP = ConsumerGroup(
         PlagiarismCheckFailed: handle_plagiarism_check_failed,
         **dict.fromkeys(SUBMISSION_DECIDED, handle_submission_decided),
         ReviewerInvited: handle_reviewer_invited,
+        InvitationAnswered: handle_invitation_answered,
         ReviewerReminded: handle_reviewer_reminded,
         ReviewSubmitted: handle_review_submitted,
     },

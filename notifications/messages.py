@@ -250,6 +250,30 @@ def notice_review_received(
     )
 
 
+def notice_declined(
+    *, submission_id, title: str, reviewer: str, reason: str, conflict: bool, complete: bool
+) -> Message:
+    """A reviewer declined (``complete``: and every review of the round is in now)."""
+    because = "a conflict of interest" if conflict else "a reason"
+    body = f"{reviewer} declined to review “{one_line(title)}”"
+    body += f", giving {because}:\n\n{reason.strip()}" if reason.strip() else "."
+    if complete:
+        body += "\n\nEvery other reviewer has submitted: the paper waits for your decision."
+    else:
+        body += "\n\nYou can invite someone else from the paper's reviews page."
+    return Message(
+        kind=Kind.REVIEWS_COMPLETE if complete else Kind.REVIEW_DECLINED,
+        subject=(
+            f"All reviews are in: “{one_line(title)}”"
+            if complete
+            else f"A reviewer declined: “{one_line(title)}”"
+        ),
+        body=body,
+        link=editor_link(submission_id),
+        data={"title": title, "reason": reason, "conflict": conflict, "complete": complete},
+    )
+
+
 def notice_withdrawn(*, submission_id, title: str, author: str, reason: str) -> Message:
     body = f"{author} withdrew “{one_line(title)}”."
     if reason.strip():

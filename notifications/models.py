@@ -24,6 +24,7 @@ class Kind(models.TextChoices):
     # To editors, about reviews.
     REVIEW_RECEIVED = "review_received", "review received (editors)"
     REVIEWS_COMPLETE = "reviews_complete", "all reviews in (editors)"
+    REVIEW_DECLINED = "review_declined", "reviewer declined (editors)"
 
 
 AUTHOR_KINDS = (Kind.RECEIVED, Kind.CHECKED, Kind.DECISION)
@@ -104,6 +105,7 @@ class Preference(models.Model):
     email_review_reminder = models.BooleanField(default=True)
     email_review_received = models.BooleanField(default=True)
     email_reviews_complete = models.BooleanField(default=True)
+    email_review_declined = models.BooleanField(default=True)
 
     def __str__(self) -> str:
         return f"preferences of {self.user}"

@@ -178,7 +178,8 @@ class ReviewerInvited(Event):
 
 class InvitationAnswered(Event):
     """The reviewer accepted or declined (``conflict_declared``: because of a conflict of
-    interest they declared). ``invited_at`` lets a reader time the answer without asking."""
+    interest they declared). ``invited_at`` lets a reader time the answer without asking.
+    ``reviews_complete``: this decline leaves every review of the round in."""
 
     event_type: ClassVar[str] = "invitation_answered"
     version: ClassVar[int] = 1
@@ -189,6 +190,7 @@ class InvitationAnswered(Event):
     reviewer_id: int = Field(ge=1, le=PG_BIGINT_MAX)
     answer: Literal["accepted", "declined"]
     conflict_declared: bool
+    reviews_complete: bool
     invited_at: datetime
     answered_at: datetime
 
@@ -210,7 +212,8 @@ class ReviewerReminded(Event):
 
 class ReviewSubmitted(Event):
     """A review was submitted (``first``), or changed after it was (until the decision).
-    ``reviews_complete``: every reviewer who accepted in this round has submitted."""
+    ``reviews_complete``: every reviewer who accepted in this round has submitted, and no
+    invitation waits for an answer."""
 
     event_type: ClassVar[str] = "review_submitted"
     version: ClassVar[int] = 1

@@ -149,20 +149,24 @@ def reviews_for_authors(*, submission_id) -> list[ReviewForAuthors]:
 
 
 def reviews_complete(*, submission_id) -> bool:
-    """Whether every reviewer who accepted in the open round has submitted (and at least
-    one has): the editors can decide."""
-    accepted = [
+    """Whether the open round's reviews are all in: at least one submitted, every reviewer
+    who accepted has submitted, and no invitation still waits for an answer (the editors
+    can decide)."""
+    current = [
         invitation
         for invitation in Invitation.objects.filter(
-            submission_id=submission_id, state=Invitation.State.ACCEPTED
+            submission_id=submission_id,
+            state__in=[Invitation.State.PENDING, Invitation.State.ACCEPTED],
         ).select_related("review")
         if review_open(invitation)
     ]
-    return bool(accepted) and all(
-        getattr(invitation, "review", None) is not None
+    submitted = [
+        invitation
+        for invitation in current
+        if getattr(invitation, "review", None) is not None
         and invitation.review.submitted_at is not None
-        for invitation in accepted
-    )
+    ]
+    return bool(submitted) and len(submitted) == len(current)
 
 
 def invitation_for_notice(*, invitation_id) -> Invitation | None:

@@ -213,6 +213,8 @@ def _answer(invitation: Invitation, user: AbstractBaseUser, state: str, **fields
                 reviewer_id=user.pk,
                 answer=state,
                 conflict_declared=locked.conflict_declared,
+                reviews_complete=state == Invitation.State.DECLINED
+                and reviews_complete(submission_id=locked.submission_id),
                 invited_at=locked.created_at,
                 answered_at=locked.answered_at,
             )

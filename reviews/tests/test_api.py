@@ -336,3 +336,22 @@ def test_an_unverified_account_with_a_co_authors_address_does_not_see_the_paper(
         format="json",
     )
     assert client_for(pretender).get(f"/api/submissions/{paper.pk}/").status_code == 404
+
+
+def test_the_round_is_complete_only_when_no_invitation_waits_for_an_answer(office):
+    paper = paper_under_review()
+    reviewer = accepted_reviewer(office, paper)
+    waiting = ReviewerFactory()
+    pending = invite(office, paper, waiting.username).json()["id"]
+    client_for(reviewer).post(f"/api/submissions/{paper.pk}/reviews/mine/", REVIEW, format="json")
+    submitted = OutboxEvent.objects.get(event_type="review_submitted")
+    assert submitted.payload["reviews_complete"] is False  # one invitation is unanswered
+    client_for(waiting).post(
+        f"/api/invitations/{pending}/decline/", {"reason": "no"}, format="json"
+    )
+    (declined,) = [
+        e
+        for e in OutboxEvent.objects.filter(event_type="invitation_answered")
+        if e.payload["answer"] == "declined"
+    ]
+    assert declined.payload["reviews_complete"] is True

@@ -2,8 +2,9 @@
 plagiarism, notifications and analytics consumers, and a real Celery worker sending email.
 
 Two reviewers accept, one declines, a colleague of the author is refused for a conflict of
-interest, an address without an account is invited by email; reminders go out once each;
-the reviews arrive, the editors hear when all are in; the decision reaches the author and
+interest, an address without an account is invited by email (and declines once it is a
+confirmed account's); reminders go out once each; the reviews arrive, the editors hear of
+each, of the declines, and when all are in; the decision reaches the author and
 the co-author with the reviewers' comments, the reviewers numbered and never named; the
 analytics count it all, and a rebuild from the topics gives the same figures.
 """
@@ -159,12 +160,22 @@ def test_a_review_round_from_invitations_to_the_decision(
             format="json",
         )
         assert sent.status_code == 201
+        # The address invited makes an account, confirms it, and declines last: that
+        # answer completes the round.
+        newcomer = verified(UserFactory(email="newcomer@elsewhere.example"))
+        (waiting,) = client_for(newcomer).get("/api/invitations/").json()["results"]
+        assert waiting["paper"]["title"] == "Engines of text"
+        late = client_for(newcomer).post(
+            f"/api/invitations/{waiting['id']}/decline/", {"reason": "Not my field."}, format="json"
+        )
+        assert late.status_code == 200
         wait_until(
             lambda: kinds_of(editor).count(Kind.REVIEWS_COMPLETE) == 1,
             timeout=60,
             what="the editor told all reviews are in",
         )
-        assert kinds_of(editor).count(Kind.REVIEW_RECEIVED) == 1
+        assert kinds_of(editor).count(Kind.REVIEW_RECEIVED) == 2
+        assert kinds_of(editor).count(Kind.REVIEW_DECLINED) == 1
 
         decided = office.post(
             step,
@@ -218,8 +229,8 @@ def test_a_review_round_from_invitations_to_the_decision(
             timeout=60,
             what="the review analytics",
         )
-        assert (live["invitations"], live["accepted"], live["declined"]) == (4, 2, 1)
-        assert live["decline_rate"] == pytest.approx(1 / 3)
+        assert (live["invitations"], live["accepted"], live["declined"]) == (4, 2, 2)
+        assert live["decline_rate"] == 0.5
         assert live["time_to_accept_p50_seconds"] is not None
         assert live["time_to_review_p95_seconds"] is not None
         assert sorted(load["reviewer"] for load in live["reviewer_load"]) == sorted(
