@@ -5,20 +5,27 @@ HTML), on the system ``make up`` runs.
 
 Makes an author of its own (through the API), who submits a paper of ``--words`` words that
 copies a passage of an earlier paper by another author and then a second version, waits for
-both checks, then logs in through the site's form and asks for each page ``--rounds`` times,
-one at a time. Prints each page's median, 95th percentile and slowest time, and its size.
+both checks; an editor (made with manage.py) sends it to review and invites the other author,
+who accepts. Both then log in through the site's form and ask for each page ``--rounds``
+times, one at a time (the author's pages, and the reviewer's). Prints each page's median,
+95th percentile and slowest time, and its size.
 """
 
 import argparse
+import os
 import random
 import re
 import statistics
+import subprocess
 import sys
 import time
 import uuid
+from datetime import date, timedelta
+from pathlib import Path
 
 import requests
 
+ROOT = Path(__file__).resolve().parent.parent
 PASSWORD = "bench-site-pages-2026"  # noqa: S105 - a throwaway account on a local system
 
 
@@ -41,6 +48,47 @@ def register(api: str) -> requests.Session:
     session.headers["Authorization"] = f"Token {token}"
     session.username = name  # type: ignore[attr-defined]
     return session
+
+
+def editor(api: str) -> requests.Session:
+    """A staff account made with manage.py (the bench runs beside the system it measures)."""
+    name = f"bench-editor-{uuid.uuid4().hex[:8]}"
+    subprocess.run(
+        [
+            sys.executable,
+            "manage.py",
+            "createsuperuser",
+            "--noinput",
+            "--username",
+            name,
+            "--email",
+            f"{name}@office.example",
+        ],
+        cwd=ROOT,
+        env={**os.environ, "DJANGO_SUPERUSER_PASSWORD": PASSWORD},
+        check=True,
+        capture_output=True,
+    )
+    token = requests.post(
+        f"{api}/auth/token/", json={"username": name, "password": PASSWORD}, timeout=30
+    ).json()["token"]
+    session = requests.Session()
+    session.headers["Authorization"] = f"Token {token}"
+    return session
+
+
+def logged_in(base: str, username: str) -> requests.Session:
+    """A browser's session, logged in through the site's form."""
+    browser = requests.Session()
+    login = browser.get(f"{base}/accounts/login/", timeout=30)
+    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text).group(1)
+    browser.post(
+        f"{base}/accounts/login/",
+        data={"username": username, "password": PASSWORD, "csrfmiddlewaretoken": csrf},
+        headers={"Referer": f"{base}/accounts/login/"},
+        timeout=30,
+    ).raise_for_status()
+    return browser
 
 
 def wait_checked(session: requests.Session, api: str, paper: str, version: int) -> None:
@@ -80,15 +128,23 @@ def main() -> None:
     ).raise_for_status()
     wait_checked(author, api, paper["id"], 2)
 
-    browser = requests.Session()
-    login = browser.get(f"{args.base}/accounts/login/", timeout=30)
-    csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text).group(1)
-    browser.post(
-        f"{args.base}/accounts/login/",
-        data={"username": author.username, "password": PASSWORD, "csrfmiddlewaretoken": csrf},
-        headers={"Referer": f"{args.base}/accounts/login/"},
-        timeout=30,
+    # The rival reviews the paper (an editor invites them, over the shared example.org domain).
+    office = editor(api)
+    office.post(
+        f"{api}/submissions/{paper['id']}/transition/", json={"to": "under_review"}
     ).raise_for_status()
+    invitation = office.post(
+        f"{api}/submissions/{paper['id']}/invitations/",
+        json={
+            "reviewer": rival.username,
+            "due": (date.today() + timedelta(days=30)).isoformat(),
+            "override_conflict": "bench",
+        },
+    )
+    invitation.raise_for_status()
+    rival.post(f"{api}/invitations/{invitation.json()['id']}/accept/").raise_for_status()
+
+    browser, reviewer = logged_in(args.base, author.username), logged_in(args.base, rival.username)
     pages = {
         "home (redirects)": "/",
         "login": "/accounts/login/",
@@ -103,6 +159,9 @@ def main() -> None:
         "email preferences": "/notifications/preferences/",
         "API tokens": "/accounts/tokens/",
         "not found": "/papers/00000000-0000-0000-0000-000000000000/",
+        "reviewing (reviewer)": "/reviewing/",
+        "paper to review (reviewer)": f"/reviewing/{paper['id']}/",
+        "profile": "/accounts/profile/",
     }
     print(f"{'page':<26}{'p50 ms':>8}{'p95 ms':>8}{'max ms':>8}{'KiB':>8}")
     worst = 0.0
@@ -110,7 +169,8 @@ def main() -> None:
         times, size = [], 0
         for _ in range(args.rounds):
             started = time.perf_counter()
-            response = browser.get(f"{args.base}{path}", timeout=30)
+            client = reviewer if "(reviewer)" in name else browser
+            response = client.get(f"{args.base}{path}", timeout=30)
             times.append((time.perf_counter() - started) * 1000)
             size = len(response.content)
             if response.status_code >= 500 or (name != "login" and "Log out" not in response.text):
