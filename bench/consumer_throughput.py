@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/consumer_throughput.py [--events 5000]
 
-The topic is filled first (``paper_uploaded`` events of submissions that exist, produced
+The topic is filled first (``paper_uploaded`` events of submissions that exist, each with a
+co-author who has an account, produced
 straight to Kafka), then the real command (``manage.py consume_<group>``) starts in a child
 process and the clock runs from its first applied event to its last (the group's inbox in
 PostgreSQL). The plagiarism group enqueues a Celery task per event, and notifications one
@@ -25,7 +26,7 @@ def submissions_make(count: int) -> list[tuple[str, int, str]]:
     """``count`` submissions of 40 authors, bulk-inserted: (id, author id, title)."""
     from django.contrib.auth import get_user_model
 
-    from submissions.models import Submission
+    from submissions.models import PaperAuthor, Submission
 
     authors = get_user_model().objects.bulk_create(
         get_user_model()(username=f"bench{n}", email=f"bench{n}@example.org") for n in range(40)
@@ -40,6 +41,23 @@ def submissions_make(count: int) -> list[tuple[str, int, str]]:
                 content_hash=f"{n:064x}",
             )
             for n in range(count)
+        ),
+        batch_size=2000,
+    )
+    # Each paper lists its submitting author and a co-author with an account, as submitting
+    # and ``POST …/authors/`` make them: notifications go to both.
+    PaperAuthor.objects.bulk_create(
+        (
+            PaperAuthor(
+                submission=paper,
+                position=position,
+                name=user.username,
+                email=user.email,
+                user=user,
+                contact=position == 1,
+            )
+            for n, paper in enumerate(papers)
+            for position, user in ((1, paper.author), (2, authors[(n + 1) % len(authors)]))
         ),
         batch_size=2000,
     )

@@ -31,53 +31,67 @@ class Recipient:
 @cache
 def _recipient_sql() -> str:
     """Built on first use (the apps must be loaded), then kept: it runs for every event.
-    The submitting author first, then the co-authors with a linked, active account."""
+    The submitting author's row, with the ids of the co-authors who have an account (most
+    papers' list is empty: one statement then, as before co-authors; a UNION of both kinds
+    in one statement cost a sixth of the group's speed)."""
     user = get_user_model()._meta
-    authors = PaperAuthor._meta.db_table
     return (
-        f"SELECT r.user_id, s.title, u.{user.get_field('email').column}, "  # noqa: S608
+        f"SELECT s.author_id, s.title, u.{user.get_field('email').column}, "  # noqa: S608
         f"u.{user.get_field(get_user_model().USERNAME_FIELD).column}, "
         + ", ".join(f"p.email_{kind}" for kind in EMAIL_KINDS)
-        + f" FROM {Submission._meta.db_table} s"  # noqa: S608
-        " CROSS JOIN LATERAL (SELECT s.author_id AS user_id, 0 AS n UNION"
-        f" SELECT a.user_id, a.position FROM {authors} a"
-        " WHERE a.submission_id = s.id AND a.user_id IS NOT NULL"
-        " AND a.user_id <> s.author_id) r"
-        f" JOIN {user.db_table} u ON u.{user.pk.column} = r.user_id"
-        f" LEFT JOIN {Preference._meta.db_table} p ON p.user_id = r.user_id"
-        f" WHERE s.id = %s AND (r.n = 0 OR u.{user.get_field('is_active').column})"
-        " ORDER BY r.n"
+        + f", ARRAY(SELECT a.user_id FROM {PaperAuthor._meta.db_table} a"  # noqa: S608
+        " WHERE a.submission_id = s.id AND a.user_id <> s.author_id ORDER BY a.position)"
+        f" FROM {Submission._meta.db_table} s"
+        f" JOIN {user.db_table} u ON u.{user.pk.column} = s.author_id"
+        f" LEFT JOIN {Preference._meta.db_table} p ON p.user_id = s.author_id"
+        " WHERE s.id = %s"
+    )
+
+
+@cache
+def _users_sql() -> str:
+    user = get_user_model()._meta
+    return (
+        f"SELECT u.{user.pk.column}, u.{user.get_field('email').column}, "  # noqa: S608
+        f"u.{user.get_field(get_user_model().USERNAME_FIELD).column}, "
+        + ", ".join(f"p.email_{kind}" for kind in EMAIL_KINDS)
+        + f" FROM {user.db_table} u"
+        f" LEFT JOIN {Preference._meta.db_table} p ON p.user_id = u.{user.pk.column}"
+        f" WHERE u.{user.pk.column} = ANY(%s) AND u.{user.get_field('is_active').column}"
     )
 
 
 def submission_recipients(*, submission_id) -> list[Recipient]:
-    """The submission's authors (its submitting author first, then co-authors with an
-    account), with addresses and email preferences, in one statement (this runs for every
-    event the notifications group applies, so it skips the ORM's query building); empty if
-    there is no such submission."""
+    """The submission's authors (its submitting author first, then its co-authors with an
+    account, in the paper's order), with addresses and email preferences; empty if there is
+    no such submission. One statement for a paper without co-authors (this runs for every
+    event the notifications group applies, so it skips the ORM's query building)."""
     with connection.cursor() as cursor:
         cursor.execute(_recipient_sql(), [submission_id])
-        rows = cursor.fetchall()
-    return [
-        Recipient(user_id, title, email, _wants(wants), name)
-        for user_id, title, email, name, *wants in rows
-    ]
-
-
-def submission_recipient(*, submission_id) -> Recipient | None:
-    """The submission's submitting author (its contact); None if there is no submission."""
-    found = submission_recipients(submission_id=submission_id)
-    return found[0] if found else None
+        row = cursor.fetchone()
+        if row is None:
+            return []
+        user_id, title, email, name, *wants, coauthor_ids = row
+        found = [Recipient(user_id, title, email, _wants(wants), name)]
+        if coauthor_ids:
+            cursor.execute(_users_sql(), [coauthor_ids])
+            by_id = {row[0]: row for row in cursor.fetchall()}
+            for coauthor in coauthor_ids:
+                if coauthor in by_id:
+                    _, email, name, *wants = by_id[coauthor]
+                    found.append(Recipient(coauthor, title, email, _wants(wants), name))
+    return found
 
 
 def user_recipient(*, user_id: int) -> Recipient | None:
     """An active user as a recipient (a reviewer); None for no such active user."""
-    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
-    if user is None:
+    with connection.cursor() as cursor:
+        cursor.execute(_users_sql(), [[user_id]])
+        row = cursor.fetchone()
+    if row is None:
         return None
-    preference = Preference.objects.filter(user=user).first()
-    wants = [getattr(preference, f"email_{kind}") if preference else None for kind in EMAIL_KINDS]
-    return Recipient(user.pk, "", user.email, _wants(wants), user.get_username())
+    user_id, email, name, *wants = row
+    return Recipient(user_id, "", email, _wants(wants), name)
 
 
 def _wants(row) -> dict[str, bool]:

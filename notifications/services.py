@@ -31,7 +31,7 @@ def notification_create(
     the email once the surrounding transaction commits.
 
     Called once per event: the consumer's inbox sees to that (``Notification.event_id`` is
-    unique besides). One statement: the recipient comes read (``submission_recipient``)."""
+    unique besides). One statement: the recipient comes read (``submission_recipients``)."""
     if not recipient.wants(Kind(message.kind).value):
         email = Notification.Email.OFF
     elif not recipient.email:
