@@ -38,6 +38,12 @@ EXTRA = {
     ("/api/submissions/{submission_id}/withdraw/", "post"): ["409"],
     ("/api/submissions/{submission_id}/transition/", "post"): ["409"],
     ("/api/submissions/{submission_id}/recheck/", "post"): ["409"],
+    ("/api/submissions/{submission_id}/authors/", "post"): ["409"],
+    ("/api/submissions/{submission_id}/invitations/", "post"): ["409"],
+    ("/api/invitations/{invitation_id}/accept/", "post"): ["409"],
+    ("/api/invitations/{invitation_id}/decline/", "post"): ["409"],
+    ("/api/submissions/{submission_id}/reviews/mine/", "post"): ["409"],
+    ("/api/submissions/{submission_id}/reviews/mine/", "put"): ["409"],
 }
 # Where the objects an operation needs come from (OpenAPI links): clients, and the fuzz's
 # stateful phase, follow them from a new submission or version to what can be done with it.

@@ -97,8 +97,8 @@ def handle_plagiarism_check_failed(event: ReceivedEvent[PlagiarismCheckFailed]) 
 
 
 def handle_submission_decided(event: ReceivedEvent[SubmissionDecided]) -> None:
-    """A decision reaches every author with what the reviewers wrote to them (the reviews
-    of decided rounds, which no longer change, so a redelivery reads the same)."""
+    """A decision reaches every author with what the reviewers of the round it ends wrote to
+    them (closed by the decision, so a redelivery reads the same)."""
     data = event.data
     authors = _authors(event)
     if not authors:
@@ -109,8 +109,9 @@ def handle_submission_decided(event: ReceivedEvent[SubmissionDecided]) -> None:
         if data.to_status in REVIEWED_DECISIONS:
             reviews = [
                 (review.label, review.comments_to_authors)
-                for review in reviews_for_authors(submission_id=data.submission_id)
-                if review.submitted_at <= data.decided_at
+                for review in reviews_for_authors(
+                    submission_id=data.submission_id, decided_at=data.decided_at
+                )
             ]
         _notify_all(
             event,

@@ -3,7 +3,7 @@ after the decision. One view per operation, thin, over ``reviews.services``. Any
 person may not see answers 404, as if it did not exist."""
 
 from django.http import FileResponse, Http404
-from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
@@ -29,6 +29,7 @@ from reviews.serializers import (
     InvitationEditorOutput,
     InvitationInput,
     InvitationOutput,
+    PaperReviewOutput,
     ReviewAuthorOutput,
     ReviewEditorOutput,
     ReviewingDetailOutput,
@@ -286,14 +287,7 @@ class MyReviewApi(APIView):
 
 class SubmissionReviewsApi(APIView):
     @extend_schema(
-        responses={
-            200: PolymorphicProxySerializer(
-                component_name="PaperReviews",
-                serializers=[ReviewEditorOutput(many=True), ReviewAuthorOutput(many=True)],
-                resource_type_field_name=None,
-                many=False,
-            )
-        },
+        responses={200: PaperReviewOutput(many=True)},
         tags=["reviews"],
         description=(
             "Editors: every submitted review with its reviewer and confidential comments. "

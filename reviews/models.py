@@ -56,14 +56,10 @@ class Invitation(models.Model):
 
     class Meta:
         ordering = ["submission", "created_at"]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["submission", "email"],
-                condition=models.Q(state__in=["pending", "accepted"]),
-                name="one_open_invitation_per_address",
-            ),
-        ]
+        # One open invitation per address and round is kept by ``invitation_create`` under
+        # the paper's row lock (a round ends with a decision, which no constraint can see).
         indexes = [
+            models.Index(fields=["submission", "email"], name="invitation_by_paper_address"),
             models.Index(fields=["reviewer", "-created_at"], name="invitation_by_reviewer"),
             models.Index(fields=["email"], name="invitation_by_email"),
             models.Index(

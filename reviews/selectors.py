@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.selectors import email_verified
 from reviews.models import Invitation, Review
-from submissions.selectors import decided_since
+from submissions.selectors import decided_since, decision_times
 
 
 def double_blind() -> bool:
@@ -123,29 +123,43 @@ def reviews_for_editors(*, submission_id) -> list[Review]:
 
 @dataclass(frozen=True)
 class ReviewForAuthors:
-    """What an author reads of a review: its number and the comments addressed to them."""
+    """What an author reads of a review: its reviewer's number, the version reviewed and
+    the comments addressed to them."""
 
     number: int
     label: str
+    paper_version: int
     comments_to_authors: str
     submitted_at: datetime
 
 
-def reviews_for_authors(*, submission_id) -> list[ReviewForAuthors]:
-    """The submitted reviews of the rounds the editors have decided, numbered in the order
-    their reviewers were invited ("Reviewer 1", ...): never who wrote them, their scores or
-    their confidential comments."""
-    reviews = [
-        review
-        for review in reviews_for_editors(submission_id=submission_id)
-        if decided_since(submission_id=submission_id, since=review.invitation.created_at)
-    ]
-    return [
-        ReviewForAuthors(
-            number, f"Reviewer {number}", review.comments_to_authors, review.submitted_at
+def reviews_for_authors(
+    *, submission_id, decided_at: datetime | None = None
+) -> list[ReviewForAuthors]:
+    """The submitted reviews of the rounds the editors have decided (``decided_at``: of the
+    round that decision ended only), never who wrote them, their scores or their
+    confidential comments. A reviewer keeps one number ("Reviewer 1") across rounds, given
+    in the order they were first invited."""
+    decisions = decision_times(submission_id=submission_id)
+    numbers: dict[int, int] = {}
+    shown = []
+    for review in reviews_for_editors(submission_id=submission_id):
+        ended = next((d for d in decisions if d > review.invitation.created_at), None)
+        if ended is None:
+            continue  # its round is open: the authors see it with the decision
+        number = numbers.setdefault(review.reviewer_id, len(numbers) + 1)
+        if decided_at is not None and ended != decided_at:
+            continue
+        shown.append(
+            ReviewForAuthors(
+                number,
+                f"Reviewer {number}",
+                review.invitation.paper_version,
+                review.comments_to_authors,
+                review.submitted_at,
+            )
         )
-        for number, review in enumerate(reviews, start=1)
-    ]
+    return shown
 
 
 def reviews_complete(*, submission_id) -> bool:

@@ -111,6 +111,7 @@ class ReviewEditorOutput(ReviewOutput):
 
 class ReviewAuthorOutput(serializers.Serializer):
     reviewer = serializers.CharField(source="label", help_text="“Reviewer 1”, “Reviewer 2”…")
+    paper_version = serializers.IntegerField(help_text="the version reviewed")
     comments_to_authors = serializers.CharField(allow_blank=True)
     submitted_at = serializers.DateTimeField()
 
@@ -158,3 +159,22 @@ class ReviewingDetailOutput(ReviewingOutput):
         if not invitation.submission.file or invitation.blind == "double":
             return None
         return reverse("reviewing-file", kwargs={"submission_id": invitation.submission_id})
+
+
+class PaperReviewOutput(serializers.Serializer):
+    """The schema of ``GET …/reviews/``: what authors are given, and what editors are given
+    besides (not present in an author's answer)."""
+
+    reviewer = serializers.CharField(help_text="editors: the username; authors: “Reviewer 1”…")
+    paper_version = serializers.IntegerField(help_text="the version reviewed")
+    comments_to_authors = serializers.CharField(allow_blank=True)
+    submitted_at = serializers.DateTimeField()
+    id = serializers.UUIDField(required=False, help_text="editors only")
+    recommendation = serializers.CharField(required=False, help_text="editors only")
+    score = serializers.IntegerField(required=False, help_text="editors only")
+    confidence = serializers.IntegerField(required=False, help_text="editors only")
+    confidential_comments = serializers.CharField(required=False, help_text="editors only")
+    submitted = serializers.BooleanField(required=False, help_text="editors only")
+    updated_at = serializers.DateTimeField(required=False, help_text="editors only")
+    reviewer_email = serializers.EmailField(required=False, help_text="editors only")
+    due = serializers.DateField(required=False, help_text="editors only")

@@ -23,7 +23,7 @@ from outbox.services import publish_on_commit
 from outbox.workflow import Status
 from reviews.conflicts import Candidate, conflicts_of
 from reviews.models import Invitation, Review
-from reviews.selectors import conflict_declared_before, reviews_complete
+from reviews.selectors import conflict_declared_before, review_open, reviews_complete
 from submissions.models import Submission
 from submissions.selectors import decided_since
 
@@ -119,11 +119,13 @@ def invitation_create(
                 "reviewers are invited to papers under review; this one's status is "
                 f"“{Status(locked.status).label}” (start its review first)"
             )
-        if Invitation.objects.filter(
+        # The submission's row lock makes this check and the insert one step for its paper.
+        earlier = Invitation.objects.filter(
             submission=locked,
             email=candidate.email,
             state__in=[Invitation.State.PENDING, Invitation.State.ACCEPTED],
-        ).exists():
+        )
+        if any(review_open(invitation) for invitation in earlier):
             raise ReviewRefused(f"{candidate.email} is already invited to review this paper")
         declared = conflict_declared_before(
             submission_id=locked.pk, email=candidate.email, user=candidate.user

@@ -215,14 +215,24 @@ def authorships_of(*, user_id: int | None, email: str) -> list[PaperAuthor]:
     return list(PaperAuthor.objects.filter(found))
 
 
+REVIEW_DECISIONS = (Status.ACCEPTED, Status.REJECTED, Status.REVISION_REQUESTED)
+
+
 def decided_since(*, submission_id, since: datetime) -> bool:
     """Whether an editor decided on the paper (accepted, rejected, asked for a revision)
     after ``since``: a review written before that decision is closed."""
     return Transition.objects.filter(
-        submission_id=submission_id,
-        to_status__in=[Status.ACCEPTED, Status.REJECTED, Status.REVISION_REQUESTED],
-        created_at__gt=since,
+        submission_id=submission_id, to_status__in=REVIEW_DECISIONS, created_at__gt=since
     ).exists()
+
+
+def decision_times(*, submission_id) -> list[datetime]:
+    """When the editors decided on the paper (each decision ends a review round), in order."""
+    return list(
+        Transition.objects.filter(submission_id=submission_id, to_status__in=REVIEW_DECISIONS)
+        .order_by("created_at")
+        .values_list("created_at", flat=True)
+    )
 
 
 def paper_status(*, submission_id) -> str | None:

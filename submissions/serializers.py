@@ -73,14 +73,27 @@ class UserOutput(serializers.Serializer):
     orcid = serializers.CharField(allow_blank=True, help_text="ORCID iD, if given")
 
 
-class ProfileInput(ClosedSerializer):
-    affiliation = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    orcid = serializers.CharField(
+ORCID_FORM = r"^(\s*((https?://)?orcid\.org/)?[0-9]{4}-[0-9]{4}-[0-9]{4}-[0-9]{3}[0-9Xx]\s*)?$"
+
+
+def orcid_field(help_text: str) -> serializers.RegexField:
+    """The iD's form (its check digit is the service's to check, with its own message)."""
+    return serializers.RegexField(
+        ORCID_FORM,
         max_length=40,
         required=False,
         allow_blank=True,
-        help_text="an ORCID iD such as 0000-0002-1825-0097; empty to remove it",
+        help_text=help_text,
+        error_messages={
+            "invalid": "an ORCID iD has the form 0000-0002-1825-0097 (16 digits in groups of "
+            "four, the last may be X)"
+        },
     )
+
+
+class ProfileInput(ClosedSerializer):
+    affiliation = serializers.CharField(max_length=300, required=False, allow_blank=True)
+    orcid = orcid_field("an ORCID iD such as 0000-0002-1825-0097; empty to remove it")
 
 
 class ChecklistItemOutput(serializers.Serializer):
@@ -408,12 +421,7 @@ class PaperAuthorInput(ClosedSerializer):
     name = serializers.CharField(max_length=200)
     email = serializers.EmailField(max_length=254)
     affiliation = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    orcid = serializers.CharField(
-        max_length=40,
-        required=False,
-        allow_blank=True,
-        help_text="an ORCID iD such as 0000-0002-1825-0097 (checked by its check digit)",
-    )
+    orcid = orcid_field("an ORCID iD such as 0000-0002-1825-0097 (checked by its check digit)")
 
 
 class PaperAuthorOutput(serializers.Serializer):

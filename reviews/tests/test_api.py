@@ -4,7 +4,11 @@ boundary (anything not yours is a 404, as if it did not exist)."""
 import pytest
 
 from harness import client_for
+from notifications.handlers import handle_submission_decided
+from notifications.models import Notification
+from outbox.events import SubmissionDecided
 from outbox.models import OutboxEvent
+from outbox.wire import ReceivedEvent
 from outbox.workflow import Status
 from reviews.models import Invitation, Review
 from reviews.tests.factories import ReviewerFactory, due_in, paper_under_review, verified
@@ -355,3 +359,52 @@ def test_the_round_is_complete_only_when_no_invitation_waits_for_an_answer(offic
         if e.payload["answer"] == "declined"
     ]
     assert declined.payload["reviews_complete"] is True
+
+
+def test_a_second_round_re_invites_the_same_reviewer_who_keeps_their_number(office, editor):
+    author = UserFactory()
+    paper = paper_under_review(author)
+    one = accepted_reviewer(office, paper)
+    two = accepted_reviewer(office, paper)
+    mine = f"/api/submissions/{paper.pk}/reviews/mine/"
+    client_for(one).post(
+        mine, {**REVIEW, "comments_to_authors": "Round one, first."}, format="json"
+    )
+    client_for(two).post(
+        mine, {**REVIEW, "comments_to_authors": "Round one, second."}, format="json"
+    )
+    submission_transition(submission=paper, to_status=Status.REVISION_REQUESTED, actor=editor)
+    writer = client_for(author)
+    sent = writer.post(
+        f"/api/submissions/{paper.pk}/versions/", {"text": "A revised text " * 50}, format="json"
+    )
+    assert sent.status_code == 201
+    Submission.objects.filter(pk=paper.pk).update(status=Status.CHECKED)  # as its check would
+    paper.refresh_from_db()
+    submission_transition(submission=paper, to_status=Status.UNDER_REVIEW, actor=editor)
+    again = invite(office, paper, two.username)  # the first round is closed: invited anew
+    assert again.status_code == 201 and again.json()["paper_version"] == 2
+    assert invite(office, paper, two.username).status_code == 409  # but once per round
+    client_for(two).post(f"/api/invitations/{again.json()['id']}/accept/")
+    assert client_for(two).get(f"/api/reviewing/{paper.pk}/").json()["paper_version"] == 2
+    second = client_for(two).post(
+        mine, {**REVIEW, "comments_to_authors": "Round two: thank you."}, format="json"
+    )
+    assert second.status_code == 201
+    submission_transition(submission=paper, to_status=Status.ACCEPTED, actor=editor)
+
+    shown = writer.get(f"/api/submissions/{paper.pk}/reviews/").json()
+    assert [(r["reviewer"], r["paper_version"], r["comments_to_authors"]) for r in shown] == [
+        ("Reviewer 1", 1, "Round one, first."),
+        ("Reviewer 2", 1, "Round one, second."),
+        ("Reviewer 2", 2, "Round two: thank you."),
+    ]
+    # The acceptance's notification carries the round it ends only.
+    decided = OutboxEvent.objects.filter(event_type="submission_decided").order_by("-id")[0]
+    event = ReceivedEvent(
+        id=decided.event_id, time=decided.created_at, data=SubmissionDecided(**decided.payload)
+    )
+    handle_submission_decided(event)
+    (news,) = Notification.objects.filter(user=author, kind="decision")
+    assert "Reviewer 2 writes:\n\nRound two: thank you." in news.body
+    assert "Round one" not in news.body

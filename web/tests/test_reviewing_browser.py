@@ -120,8 +120,8 @@ def test_a_reviewer_answers_reads_double_blind_and_reviews_in_a_real_browser(
             page.context.clear_cookies()
             log_in(page, site, author.username)
             page.goto(f"{site}/papers/{paper.pk}/")
-            expect(page.locator("#review-1")).to_contain_text("Reviewer 1")
-            expect(page.locator("#review-1")).to_contain_text("a second data set")
+            expect(page.locator("#review-1-1")).to_contain_text("Reviewer 1")
+            expect(page.locator("#review-1-1")).to_contain_text("a second data set")
             expect(page.locator("#paper-authors")).to_contain_text("Charles Babbage")
             body = page.inner_text("body")
             assert reviewer.username not in body and "Borderline" not in body

@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from outbox.workflow import Status
 from reviews.models import Invitation, Recommendation
 from reviews.selectors import (
     double_blind,
@@ -48,7 +49,13 @@ def reviewing(request: HttpRequest) -> HttpResponse:
         "web/reviewing/list.html",
         {
             "nav": "reviewing",
-            "pending": [i for i in invitations if i.state == Invitation.State.PENDING],
+            # An invitation to a paper no longer under review can only be refused: not shown.
+            "pending": [
+                i
+                for i in invitations
+                if i.state == Invitation.State.PENDING
+                and i.submission.status == Status.UNDER_REVIEW
+            ],
             "papers": papers,
             "declined": [i for i in invitations if i.state == Invitation.State.DECLINED],
         },
