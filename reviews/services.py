@@ -197,8 +197,10 @@ def _answer(invitation: Invitation, user: AbstractBaseUser, state: str, **fields
                 f"this invitation was {locked.get_state_display()} already"
                 f" on {locked.answered_at:%Y-%m-%d}"
             )
-        if locked.submission.status != Status.UNDER_REVIEW:
-            raise ReviewRefused("the paper is no longer under review")
+        if locked.submission.status != Status.UNDER_REVIEW or not review_open(locked):
+            raise ReviewRefused(
+                "the paper is no longer under review in the round you were invited to"
+            )
         if state == Invitation.State.ACCEPTED:
             _claimed(locked, user)
         elif locked.reviewer_id is None:

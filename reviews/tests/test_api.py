@@ -373,6 +373,8 @@ def test_a_second_round_re_invites_the_same_reviewer_who_keeps_their_number(offi
     client_for(two).post(
         mine, {**REVIEW, "comments_to_authors": "Round one, second."}, format="json"
     )
+    late = ReviewerFactory()
+    stale = invite(office, paper, late.username).json()["id"]
     submission_transition(submission=paper, to_status=Status.REVISION_REQUESTED, actor=editor)
     writer = client_for(author)
     sent = writer.post(
@@ -385,6 +387,9 @@ def test_a_second_round_re_invites_the_same_reviewer_who_keeps_their_number(offi
     again = invite(office, paper, two.username)  # the first round is closed: invited anew
     assert again.status_code == 201 and again.json()["paper_version"] == 2
     assert invite(office, paper, two.username).status_code == 409  # but once per round
+    # An invitation left unanswered in the first round cannot be accepted in the second.
+    stale_answer = client_for(late).post(f"/api/invitations/{stale}/accept/")
+    assert stale_answer.status_code == 409 and "round" in stale_answer.json()["detail"]
     client_for(two).post(f"/api/invitations/{again.json()['id']}/accept/")
     assert client_for(two).get(f"/api/reviewing/{paper.pk}/").json()["paper_version"] == 2
     second = client_for(two).post(
