@@ -31,7 +31,7 @@ def invitations_of_reviewer(*, user: AbstractBaseUser) -> QuerySet[Invitation]:
     """The reviewer's own invitations, newest first, with each paper's title and status."""
     return (
         Invitation.objects.filter(_addressed_to(user))
-        .select_related("submission")
+        .select_related("submission", "review")  # ``overdue`` reads the review
         .defer("submission__text", "submission__abstract")
         .order_by("-created_at")
     )

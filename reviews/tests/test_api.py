@@ -2,6 +2,8 @@
 boundary (anything not yours is a 404, as if it did not exist)."""
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from harness import client_for
 from notifications.handlers import handle_submission_decided
@@ -413,3 +415,17 @@ def test_a_second_round_re_invites_the_same_reviewer_who_keeps_their_number(offi
     (news,) = Notification.objects.filter(user=author, kind="decision")
     assert "Reviewer 2 writes:\n\nRound two: thank you." in news.body
     assert "Round one" not in news.body
+
+
+def test_a_reviewers_list_costs_the_same_queries_for_one_invitation_or_many(office):
+    reviewer = ReviewerFactory()
+    mine = client_for(reviewer)
+    invite(office, paper_under_review(seed=50), reviewer.username)
+    mine.get("/api/invitations/")  # the token's first use is recorded once
+    with CaptureQueriesContext(connection) as one:
+        assert len(mine.get("/api/invitations/").json()["results"]) == 1
+    for seed in range(51, 55):
+        invite(office, paper_under_review(seed=seed), reviewer.username)
+    with CaptureQueriesContext(connection) as five:
+        assert len(mine.get("/api/invitations/").json()["results"]) == 5
+    assert len(five.captured_queries) == len(one.captured_queries)
