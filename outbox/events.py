@@ -159,6 +159,11 @@ class SubmissionDecided(Event):
 
 
 # -- peer review (the reviews app) ----------------------------------------------------------
+# A reviewer's recommendation: the codes of the API, the database and the wire (the reviews
+# app's model takes its choices from here).
+RECOMMENDATIONS = ("accept", "minor_revision", "major_revision", "reject")
+
+
 class ReviewerInvited(Event):
     """An editor invited a reviewer (an account, or an address not yet an account's:
     ``reviewer_id`` None) to review the paper by ``due``."""
@@ -223,7 +228,7 @@ class ReviewSubmitted(Event):
     invitation_id: uuid.UUID
     review_id: uuid.UUID
     reviewer_id: int = Field(ge=1, le=PG_BIGINT_MAX)
-    recommendation: Literal["accept", "minor_revision", "major_revision", "reject"]
+    recommendation: Literal[RECOMMENDATIONS]  # type: ignore[valid-type]
     score: int = Field(ge=1, le=5)
     confidence: int = Field(ge=1, le=5)
     first: bool

@@ -12,6 +12,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
+from outbox.events import RECOMMENDATIONS
+
 
 class Invitation(models.Model):
     class State(models.TextChoices):
@@ -71,11 +73,10 @@ class Invitation(models.Model):
         return f"{self.email} for {self.submission_id}"
 
 
-class Recommendation(models.TextChoices):
-    ACCEPT = "accept", "accept"
-    MINOR_REVISION = "minor_revision", "minor revision"
-    MAJOR_REVISION = "major_revision", "major revision"
-    REJECT = "reject", "reject"
+# The codes are the event contract's (``outbox.events.RECOMMENDATIONS``); the labels are words.
+Recommendation = models.TextChoices(
+    "Recommendation", [(code.upper(), (code, code.replace("_", " "))) for code in RECOMMENDATIONS]
+)
 
 
 ONE_TO_FIVE = [MinValueValidator(1), MaxValueValidator(5)]
