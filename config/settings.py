@@ -255,6 +255,11 @@ PLAGIARISM_PDF_FONT = env.str(
 PLAGIARISM_PDF_MAX_PASSAGES = env.int("PLAGIARISM_PDF_MAX_PASSAGES", default=200)
 PLAGIARISM_SWEEP_AFTER_MINUTES = env.float("PLAGIARISM_SWEEP_AFTER_MINUTES", default=15)
 PLAGIARISM_SWEEP_SECONDS = env.float("PLAGIARISM_SWEEP_SECONDS", default=300)  # how often
+# The compact index (plagiarism/index.py): the beat merges the delta into main every
+# PLAGIARISM_INDEX_MERGE_SECONDS once it holds PLAGIARISM_INDEX_DELTA_MAX texts (each check
+# reads the whole delta), or at once when an import or a reindex left texts staged.
+PLAGIARISM_INDEX_DELTA_MAX = env.int("PLAGIARISM_INDEX_DELTA_MAX", default=200)
+PLAGIARISM_INDEX_MERGE_SECONDS = env.float("PLAGIARISM_INDEX_MERGE_SECONDS", default=300)
 
 # --- Notifications and email ------------------------------------------------------------------
 # Where links in notifications and emails point: the address authors reach this server at.
@@ -334,6 +339,8 @@ CELERY_TASK_ANNOTATIONS = {
         "soft_time_limit": PLAGIARISM_TASK_SOFT_SECONDS,
         "time_limit": PLAGIARISM_TASK_SOFT_SECONDS + 10,
     },
+    # Rewrites main: about a minute per 300,000 texts on a small machine.
+    "plagiarism.merge_index": {"soft_time_limit": 3600, "time_limit": 3700},
 }
 # Every other task is short; a hung SMTP server or database is cut off all the same.
 CELERY_TASK_SOFT_TIME_LIMIT = 120
@@ -351,6 +358,10 @@ CELERY_BEAT_SCHEDULE = {
     "plagiarism-sweep-waiting": {
         "task": "plagiarism.sweep_waiting",
         "schedule": PLAGIARISM_SWEEP_SECONDS,
+    },
+    "plagiarism-merge-index": {
+        "task": "plagiarism.merge_index",
+        "schedule": PLAGIARISM_INDEX_MERGE_SECONDS,
     },
     "notifications-sweep-email": {"task": "notifications.sweep_pending_email", "schedule": 300.0},
     "reviews-send-reminders": {

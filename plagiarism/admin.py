@@ -10,8 +10,8 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from plagiarism.engine import SourceKind
-from plagiarism.models import Report
-from plagiarism.reports import pdf_response
+from plagiarism.models import PublishedWork, Report
+from plagiarism.reports import pdf_response, source_names, source_texts
 from plagiarism.selectors import papers_flagged, report_for, report_history
 from plagiarism.services import (
     EXCLUSIONS,
@@ -22,12 +22,7 @@ from plagiarism.services import (
     report_rescore,
     report_settings,
 )
-from submissions.selectors import (
-    paper_authors,
-    paper_texts_of_versions,
-    paper_titles,
-    paper_version_text,
-)
+from submissions.selectors import paper_titles, paper_version_text
 
 
 def highlighted(text: str, spans: list[tuple[int, int, int]], side: str, other: str) -> SafeString:
@@ -149,8 +144,9 @@ class ReportAdmin(admin.ModelAdmin):
             for s in scored.sources.all():
                 known.setdefault(str(s.source_submission_id), s.kind)
         ids = list(known)
-        titles = paper_titles(submission_ids=[submission_id, *ids])
-        authors = paper_authors(submission_ids=ids)
+        names = source_names(ids=ids)
+        titles = {pk: name["title"] or "(deleted)" for pk, name in names.items()}
+        titles.update(paper_titles(submission_ids=[submission_id]))
         flagged = papers_flagged(submission_ids=ids)
         paper = paper_version_text(submission_id=submission_id, number=report.paper_version)
         chosen = next((s for s in sources if str(s.pk) == request.GET.get("source")), None)
@@ -164,7 +160,7 @@ class ReportAdmin(admin.ModelAdmin):
             version = version or chosen.source_version or (versions[0] if versions else 0)
             passages = [p for p in every if (p.source_version or chosen.source_version) == version]
             key = (str(chosen.source_submission_id), version)
-            source_text = paper_texts_of_versions(pairs=[key]).get(key, "")
+            source_text = source_texts(pairs=[key]).get(key, "")
         settings = {**report_settings(engine_config()), **report.settings}
         left_out = set(settings.get("excluded_sources", []))
         context = {
@@ -179,7 +175,8 @@ class ReportAdmin(admin.ModelAdmin):
                 {
                     "match": s,
                     "title": titles.get(str(s.source_submission_id), "(deleted)"),
-                    "author": authors.get(str(s.source_submission_id), ""),
+                    "author": names[str(s.source_submission_id)]["author"],
+                    "citation": str(names[str(s.source_submission_id)]["published"] or ""),
                     "kind": SourceKind(s.kind).label,
                     "flagged": str(s.source_submission_id) in flagged,
                     "chosen": s is chosen,
@@ -240,3 +237,44 @@ class ReportAdmin(admin.ModelAdmin):
                 messages.SUCCESS,
             )
         return HttpResponseRedirect(back)
+
+
+@admin.register(PublishedWork)
+class PublishedWorkAdmin(admin.ModelAdmin):
+    """The back catalogue the checks compare papers with (``manage.py plagiarism_import``).
+    Read-only here: the import writes works; deleting one takes it out of the index."""
+
+    list_display = ["title", "authors", "year", "doi_link", "words", "imported_at"]
+    list_filter = ["year"]
+    search_fields = ["title", "authors", "doi", "external_id"]
+    readonly_fields = [f.name for f in PublishedWork._meta.fields if f.name != "text"]
+    fields = [*readonly_fields, "excerpt"]
+    readonly_fields = [*readonly_fields, "excerpt"]
+    show_full_result_count = False  # a catalogue of a million works: no count(*) per page
+
+    @admin.display(description="DOI", ordering="doi")
+    def doi_link(self, work: PublishedWork):
+        if not work.doi:
+            return "–"
+        return format_html('<a href="https://doi.org/{}" rel="noopener">{}</a>', work.doi, work.doi)
+
+    @admin.display(description="text (its beginning)")
+    def excerpt(self, work: PublishedWork) -> str:
+        return work.text[:2000] + ("…" if len(work.text) > 2000 else "")
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).defer("text")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_queryset(self, request, queryset):
+        super().delete_queryset(request, queryset)
+        self.message_user(
+            request,
+            "Removed from the index; the next merge reclaims their space.",
+            messages.INFO,
+        )

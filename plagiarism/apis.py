@@ -71,10 +71,22 @@ class EditorPassageOutput(serializers.Serializer):
     words = serializers.IntegerField()
 
 
-class EditorSourceOutput(serializers.Serializer):
-    submission_id = serializers.UUIDField()
+class PublishedOutput(serializers.Serializer):
     title = serializers.CharField()
-    author = serializers.CharField()
+    authors = serializers.CharField()
+    year = serializers.IntegerField(allow_null=True)
+    doi = serializers.CharField()
+    url = serializers.CharField()
+    citation = serializers.CharField(help_text="authors (year) “title”, doi:…")
+
+
+class EditorSourceOutput(serializers.Serializer):
+    submission_id = serializers.UUIDField(help_text="the source's id: a submission's or a work's")
+    title = serializers.CharField()
+    author = serializers.CharField(help_text="a submission's author; a published work's authors")
+    published = PublishedOutput(
+        allow_null=True, help_text="a published work's citation; null for other sources"
+    )
     flagged = serializers.BooleanField(
         help_text="whether that paper's own check flagged it (an author's flagged earlier "
         "paper matching this one: a copy reworded until it passed?)"
@@ -119,6 +131,10 @@ class AuthorSourceOutput(serializers.Serializer):
     )
     counts = serializers.BooleanField()
     share = serializers.FloatField()
+    published = PublishedOutput(
+        allow_null=True,
+        help_text="a published work is public, so it is named; null for any other text",
+    )
 
 
 class AuthorPassageOutput(serializers.Serializer):

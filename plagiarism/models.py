@@ -11,51 +11,104 @@ from plagiarism.engine import SourceKind
 SOURCE_KINDS = [(kind.value, kind.label) for kind in SourceKind]
 
 
-class IndexedPaper(models.Model):
-    """A submission whose fingerprints are in the index, and with which algorithm."""
+class PublishedWork(models.Model):
+    """A published text the checks compare papers with (a back catalogue imported by
+    ``plagiarism_import``): a source, never a submission. Public, so a report names it to
+    the author as well."""
 
-    submission_id = models.UUIDField(primary_key=True)
-    author_id = models.BigIntegerField()
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    external_id = models.CharField(
+        max_length=300, unique=True, help_text="its id in the import (or the file's path)"
+    )
+    title = models.CharField(max_length=1000)
+    authors = models.CharField(max_length=2000, blank=True, help_text="as given, in order")
+    year = models.PositiveSmallIntegerField(null=True, blank=True)
+    doi = models.CharField(max_length=300, blank=True, db_index=True)
+    url = models.URLField(max_length=1000, blank=True)
+    text = models.TextField()
+    words = models.PositiveIntegerField(default=0)
+    content_hash = models.CharField(
+        max_length=64, unique=True, help_text="SHA-256 of the text: a second copy is skipped"
+    )
+    imported_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.year})" if self.year else self.title
+
+
+class IndexDoc(models.Model):
+    """A text in the index (``plagiarism.index``): a submission's current version or a
+    published work, under a compact integer id. Its terms are in main, or, until the next
+    merge, in its own row (the delta)."""
+
+    id = models.AutoField(primary_key=True)
+    submission_id = models.UUIDField(null=True, blank=True, unique=True)
+    work = models.OneToOneField(
+        PublishedWork, null=True, blank=True, on_delete=models.CASCADE, related_name="indexed"
+    )
+    author_id = models.BigIntegerField(null=True, blank=True)
     algorithm_version = models.CharField(max_length=50)
     fingerprints = models.PositiveIntegerField()
     indexed_at = models.DateTimeField(default=timezone.now)
     sequence = models.BigIntegerField(
         db_index=True, help_text="order of indexing: tells a check what was added meanwhile"
     )
-
-    def __str__(self) -> str:
-        return str(self.submission_id)
-
-
-class Fingerprint(models.Model):
-    """One winnowed k-gram hash of an indexed paper. The primary key (hash first) is the
-    index the candidate search reads: no scan of the corpus."""
-
-    pk = models.CompositePrimaryKey("hash", "submission_id", "position")
-    hash = models.BigIntegerField()
-    submission_id = models.UUIDField()
-    position = models.PositiveIntegerField()
+    pending_prints = models.BinaryField(null=True, blank=True, help_text="until merged")
+    pending_sketch = models.BinaryField(null=True, blank=True, help_text="until merged")
+    staged = models.BooleanField(
+        default=False, help_text="imported in bulk: read by checks once merged"
+    )
 
     class Meta:
-        indexes = [models.Index(fields=["submission_id"], name="fingerprint_by_paper")]
+        indexes = [
+            models.Index(
+                fields=["id"],
+                name="indexdoc_delta",
+                condition=models.Q(pending_prints__isnull=False, staged=False),
+            )
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(submission_id__isnull=True) ^ models.Q(work__isnull=True),
+                name="indexdoc_submission_or_work",
+            )
+        ]
 
     def __str__(self) -> str:
-        return f"{self.hash} @ {self.submission_id}:{self.position}"
+        return f"doc {self.pk}: {self.submission_id or self.work_id}"
 
 
-class SketchKey(models.Model):
-    """One MinHash key of an indexed paper's windows of words (``engine.sketch``): the
-    candidate search for heavy revisions, which share word sets but few runs of words."""
+class IndexBucket(models.Model):
+    """Main: one bucket of postings (``plagiarism.index``). Rewritten whole by a merge."""
 
-    pk = models.CompositePrimaryKey("key", "submission_id")
-    key = models.BigIntegerField()
-    submission_id = models.UUIDField()
-
-    class Meta:
-        indexes = [models.Index(fields=["submission_id"], name="sketch_by_paper")]
+    pk = models.CompositePrimaryKey("kind", "bucket")
+    kind = models.SmallIntegerField()
+    bucket = models.IntegerField()
+    base = models.IntegerField()
+    wide = models.BooleanField()
+    keys = models.BinaryField()
+    docs = models.BinaryField()
 
     def __str__(self) -> str:
-        return f"{self.key} @ {self.submission_id}"
+        return f"bucket {self.kind}:{self.bucket}"
+
+
+class IndexState(models.Model):
+    """The index's one row: its algorithm and layout, and when it was last merged."""
+
+    algorithm_version = models.CharField(max_length=50)
+    prints_bits = models.PositiveSmallIntegerField(default=16)
+    sketch_bits = models.PositiveSmallIntegerField(default=16)
+    merged_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"index {self.algorithm_version}"
+
+    def bits(self, kind: int) -> int:
+        return self.sketch_bits if kind else self.prints_bits
 
 
 class Check(models.Model):

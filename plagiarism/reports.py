@@ -7,7 +7,14 @@ from django.http import HttpResponse
 
 from plagiarism.engine import SourceKind
 from plagiarism.models import Report, ReportSource
-from plagiarism.selectors import FAILED_FOR_PEOPLE, papers_flagged, report_history
+from plagiarism.selectors import (
+    FAILED_FOR_PEOPLE,
+    REMOVED_WORK,
+    papers_flagged,
+    report_history,
+    work_citations,
+    work_texts,
+)
 from submissions.selectors import (
     paper_authors,
     paper_texts_of_versions,
@@ -16,13 +23,50 @@ from submissions.selectors import (
 )
 
 
+def source_texts(*, pairs) -> dict[tuple[str, int], str]:
+    """Texts of sources by (id, version): submissions' versions and published works."""
+    pairs = {(str(pk), number) for pk, number in pairs}
+    texts = paper_texts_of_versions(pairs=pairs)
+    for work in work_texts(ids={pk for pk, _ in pairs}):
+        texts.update({(pk, n): work.text for pk, n in pairs if pk == work.id})
+    return texts
+
+
+def source_names(*, ids) -> dict[str, dict]:
+    """Each source's title and author(s) for editors, and, for a published work, its
+    citation (``published``: title, authors, year, doi, url), which authors may read too."""
+    ids = [str(i) for i in ids]
+    titles, authors = paper_titles(submission_ids=ids), paper_authors(submission_ids=ids)
+    works = work_citations(ids=ids)
+    names = {}
+    for pk in ids:
+        if pk in works:
+            work = works[pk]
+            names[pk] = {"title": work.title, "author": work.authors, "published": work}
+        else:
+            names[pk] = {
+                "title": titles.get(pk, ""),
+                "author": authors.get(pk, ""),
+                "published": None,
+            }
+    return names
+
+
+def published_of(source: ReportSource, names: dict[str, dict]) -> dict | None:
+    """A published source's citation (one removed since reads as such); None for others."""
+    if source.kind != SourceKind.PUBLISHED:
+        return None
+    work = names.get(str(source.source_submission_id), {}).get("published") or REMOVED_WORK
+    return {**work.as_dict(), "citation": str(work)}
+
+
 def _source_texts(report: Report, sources: list[ReportSource]) -> dict[tuple[str, int], str]:
     pairs = {
         (str(s.source_submission_id), p.source_version or s.source_version)
         for s in sources
         for p in s.passages.all()
     }
-    return paper_texts_of_versions(pairs=pairs)
+    return source_texts(pairs=pairs)
 
 
 def _paper_text(report: Report) -> str:
@@ -54,7 +98,7 @@ def report_view_for_editors(*, report: Report) -> dict:
     passage in both texts; and who re-scored the report, when and how."""
     sources = list(report.sources.all())
     ids = [s.source_submission_id for s in sources]
-    titles, authors = paper_titles(submission_ids=ids), paper_authors(submission_ids=ids)
+    names = source_names(ids=ids)
     flagged = papers_flagged(submission_ids=ids)
     texts = _source_texts(report, sources)
     paper = _paper_text(report)
@@ -79,8 +123,9 @@ def report_view_for_editors(*, report: Report) -> dict:
         "sources": [
             {
                 "submission_id": s.source_submission_id,
-                "title": titles.get(str(s.source_submission_id), ""),
-                "author": authors.get(str(s.source_submission_id), ""),
+                "title": names[str(s.source_submission_id)]["title"],
+                "author": names[str(s.source_submission_id)]["author"],
+                "published": published_of(s, names),
                 "flagged": str(s.source_submission_id) in flagged,
                 "kind": s.kind,
                 "kind_label": SourceKind(s.kind).label,
@@ -116,12 +161,16 @@ def report_view_for_editors(*, report: Report) -> dict:
 def report_view_for_author(*, report: Report) -> dict:
     """What the author may read: the score, the flag, and their own passages that matched,
     each with the kind of text it matched and that text's share; never another paper's
-    title, id, author or words. Texts credited nothing (a later copy of the author's work,
+    title, id, author or words. A published work is public: it is named with its citation.
+    Texts credited nothing (a later copy of the author's work,
     say) are left out: they count for nothing and would reveal another paper exists."""
     paper = _paper_text(report)
     shown = [s for s in report.sources.all() if s.primary_words]
     shown.sort(key=lambda s: (not s.counts, -s.primary_words))
     labels = {s.pk: f"Text {n}" for n, s in enumerate(shown, start=1)}
+    names = source_names(
+        ids=[s.source_submission_id for s in shown if s.kind == SourceKind.PUBLISHED]
+    )
     return {
         **_common(report, for_editors=False),
         "sources": [
@@ -131,6 +180,7 @@ def report_view_for_author(*, report: Report) -> dict:
                 "kind_label": SourceKind(s.kind).label,
                 "counts": s.counts,
                 "share": s.share,
+                "published": published_of(s, names),
             }
             for s in shown
         ],
@@ -169,7 +219,7 @@ def report_document(*, report: Report) -> bytes:
             str(report.submission_id), ""
         ),
         paper_text=_paper_text(report),
-        source_texts=paper_texts_of_versions(pairs=pairs),
+        source_texts=source_texts(pairs=pairs),
     )
 
 

@@ -3,12 +3,12 @@ tables: ``check_summary`` for one paper, ``with_checks`` to filter or sort a lis
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 
 from django.db.models import OuterRef, QuerySet, Subquery
 from django.urls import reverse
 
-from plagiarism.models import Check, Report
+from plagiarism.models import Check, PublishedWork, Report
 
 # What an author (and anyone but editors) reads when a check failed: never the error's text.
 FAILED_FOR_PEOPLE = "the similarity check could not be done; the editors are told"
@@ -149,3 +149,66 @@ def report_history(*, report: Report) -> list[Report]:
     """The check's own report of this version and every re-score of it, oldest first."""
     original = report.original or report
     return [original, *original.rescores.select_related("made_by").order_by("checked_at")]
+
+
+@dataclass(frozen=True)
+class WorkText:
+    """A published work as the engine reads a source: it counts against a paper (it is not
+    the author's own), and it came before every submission."""
+
+    id: str
+    text: str
+    title: str
+    order: datetime
+    author_id: None = None
+    version: int = 0
+    published: bool = True
+
+
+def work_order(year: int | None) -> datetime:
+    """When a work counts as having appeared: the start of its year (the earliest time when
+    unknown). Every submission arrived later, so a passage in both is credited to the work."""
+    return datetime(year or 1, 1, 1, tzinfo=UTC)
+
+
+def work_texts(*, ids: Iterable) -> list[WorkText]:
+    rows = PublishedWork.objects.filter(pk__in=[str(i) for i in ids]).values_list(
+        "id", "text", "title", "year"
+    )
+    return [WorkText(str(pk), text, title, work_order(year)) for pk, text, title, year in rows]
+
+
+@dataclass(frozen=True)
+class WorkCitation:
+    """What a report says of a published source, to editors and authors alike."""
+
+    title: str
+    authors: str
+    year: int | None
+    doi: str
+    url: str
+
+    def as_dict(self) -> dict:
+        return {
+            "title": self.title,
+            "authors": self.authors,
+            "year": self.year,
+            "doi": self.doi,
+            "url": self.url,
+        }
+
+    def __str__(self) -> str:
+        parts = [self.authors, f"({self.year})" if self.year else "", f"“{self.title}”"]
+        citation = " ".join(p for p in parts if p)
+        return f"{citation}, doi:{self.doi}" if self.doi else citation
+
+
+REMOVED_WORK = WorkCitation("(removed from the catalogue)", "", None, "", "")
+
+
+def work_citations(*, ids: Iterable) -> dict[str, WorkCitation]:
+    """Published works by id, for reports (a work removed since reads as REMOVED_WORK)."""
+    rows = PublishedWork.objects.filter(pk__in=[str(i) for i in ids]).values_list(
+        "id", "title", "authors", "year", "doi", "url"
+    )
+    return {str(pk): WorkCitation(*rest) for pk, *rest in rows}

@@ -12,16 +12,9 @@ from django.utils import timezone
 
 from outbox.events import PlagiarismChecked, PlagiarismCheckFailed
 from outbox.services import publish_on_commit
-from plagiarism import engine
-from plagiarism.models import (
-    Check,
-    Fingerprint,
-    IndexedPaper,
-    MatchedPassage,
-    Report,
-    ReportSource,
-    SketchKey,
-)
+from plagiarism import engine, index
+from plagiarism.models import Check, IndexDoc, MatchedPassage, Report, ReportSource
+from plagiarism.selectors import work_texts
 from submissions.selectors import (
     PaperText,
     paper_current_version,
@@ -33,55 +26,10 @@ from submissions.services import submission_mark_checked
 
 logger = logging.getLogger(__name__)
 
-COPY_SQL = f"COPY {Fingerprint._meta.db_table} (hash, submission_id, position) FROM STDIN"
 EXPECT_SQL = (
     f"INSERT INTO {Check._meta.db_table} (submission_id, paper_version, state, score, flagged, "  # noqa: S608
     "error, created_at) VALUES (%s, %s, 'waiting', NULL, NULL, '', %s) ON CONFLICT DO NOTHING"
 )
-COPY_SKETCH_SQL = f"COPY {SketchKey._meta.db_table} (key, submission_id) FROM STDIN"
-# Sources by the sketch keys they share with the paper; keys held by more than max_df papers
-# are left out, decided by reading at most max_df + 1 of their rows.
-SIMILAR_SQL = f"""
-    SELECT s.submission_id, count(*) AS shared
-    FROM unnest(%(keys)s::bigint[]) AS q(key)
-    CROSS JOIN LATERAL (
-        SELECT count(*) AS held FROM (
-            SELECT 1 FROM {SketchKey._meta.db_table} f WHERE f.key = q.key LIMIT %(max_df)s + 1
-        ) AS first_rows
-    ) AS df
-    JOIN {SketchKey._meta.db_table} s ON s.key = q.key
-    WHERE df.held <= %(max_df)s
-    GROUP BY s.submission_id HAVING count(*) >= %(min_hits)s
-    ORDER BY shared DESC LIMIT %(limit)s
-"""  # noqa: S608 - our own table
-# Candidates by their best diagonal (see engine.Corpus). A fingerprint held by more than
-# max_df papers is a common phrase and left out; whether it is, is decided by reading at
-# most max_df + 1 of its postings, so the cost does not grow with the corpus. Hits are
-# counted per paper and per band of (position in the indexed paper - position here).
-CANDIDATES_SQL = f"""
-    WITH query AS (
-        SELECT * FROM unnest(%(hashes)s::bigint[], %(positions)s::int[]) AS q(hash, position)
-    ),
-    rare AS (
-        SELECT h.hash FROM (SELECT DISTINCT hash FROM query) h
-        CROSS JOIN LATERAL (
-            SELECT count(*) AS held FROM (
-                SELECT 1 FROM {Fingerprint._meta.db_table} f WHERE f.hash = h.hash
-                LIMIT %(max_df)s + 1
-            ) AS first_postings
-        ) AS df
-        WHERE df.held <= %(max_df)s
-    ),
-    bands AS (
-        SELECT f.submission_id, floor((f.position - q.position)::float / %(band)s) AS band,
-               count(*) AS hits
-        FROM query q JOIN rare USING (hash) JOIN {Fingerprint._meta.db_table} f USING (hash)
-        GROUP BY 1, 2
-    )
-    SELECT submission_id, max(hits) AS shared FROM bands
-    GROUP BY submission_id HAVING max(hits) >= %(min_shared)s
-    ORDER BY shared DESC LIMIT %(limit)s
-"""  # noqa: S608 - our own table
 
 
 def engine_config() -> engine.Config:
@@ -94,42 +42,34 @@ def engine_config() -> engine.Config:
 
 
 class PostgresCorpus:
-    """The engine's view of the index: candidates by shared fingerprints, texts by id."""
+    """The engine's view of the index (``plagiarism.index``): candidates by shared terms,
+    texts by id (a submission's or a published work's)."""
 
     def __init__(self, config: engine.Config | None = None) -> None:
         self.max_df = (config or engine_config()).max_df
 
+    def _ranked(self, kind: int, terms, limit: int, min_shared: int) -> list[tuple[str, int]]:
+        found = index.search(kind, terms, limit=limit, min_shared=min_shared, max_df=self.max_df)
+        if not found:
+            return []
+        rows = IndexDoc.objects.filter(id__in=[doc for doc, _ in found]).values_list(
+            "id", "submission_id", "work_id"
+        )
+        names = {doc: str(submission or work) for doc, submission, work in rows}
+        # A document removed since the last merge still has postings in main: left out.
+        return [(names[doc], shared) for doc, shared in found if doc in names][:limit]
+
     def candidates(
         self, fingerprints: Sequence[tuple[int, int]], limit: int, min_shared: int
     ) -> list[tuple[str, int]]:
-        if not fingerprints:
-            return []
-        with connection.cursor() as cursor:
-            cursor.execute(
-                CANDIDATES_SQL,
-                {
-                    "hashes": [h for h, _ in fingerprints],
-                    "positions": [p for _, p in fingerprints],
-                    "max_df": self.max_df,
-                    "band": engine.DIAGONAL_BAND,
-                    "min_shared": min_shared,
-                    "limit": limit,
-                },
-            )
-            return [(str(pk), shared) for pk, shared in cursor.fetchall()]
-
-    def sources(self, ids: Sequence[str]) -> list[PaperText]:
-        return paper_texts(submission_ids=ids)
+        terms = index.fold(h for h, _ in fingerprints)
+        return self._ranked(index.PRINTS, terms, limit, min_shared)
 
     def similar(self, keys: Sequence[int], limit: int, min_hits: int) -> list[tuple[str, int]]:
-        if not keys:
-            return []
-        with connection.cursor() as cursor:
-            cursor.execute(
-                SIMILAR_SQL,
-                {"keys": list(keys), "max_df": self.max_df, "min_hits": min_hits, "limit": limit},
-            )
-            return [(str(pk), shared) for pk, shared in cursor.fetchall()]
+        return self._ranked(index.SKETCH, index.fold(keys), limit, min_hits)
+
+    def sources(self, ids: Sequence[str]) -> list:
+        return [*paper_texts(submission_ids=ids), *work_texts(ids=ids)]
 
 
 LOCK_INDEX_COMMIT = 7304  # advisory lock: one check commits its report and index at a time
@@ -137,9 +77,9 @@ SEQUENCE = "plagiarism_index_sequence"
 
 
 def index_sequence_now() -> int:
-    """The highest sequence number among papers whose indexing has committed. (Not the
+    """The highest sequence number among texts whose indexing has committed. (Not the
     sequence's own last value: a check still committing has taken a number already.)"""
-    return IndexedPaper.objects.aggregate(seen=Max("sequence"))["seen"] or 0
+    return IndexDoc.objects.aggregate(seen=Max("sequence"))["seen"] or 0
 
 
 def index_sequence_next() -> int:
@@ -149,29 +89,15 @@ def index_sequence_next() -> int:
 
 
 def paper_index_add(*, paper: PaperText, config: engine.Config) -> int:
-    """Add ``paper``'s fingerprints to the index (again: replaces what was there)."""
-    document = engine.prepare(paper.text, config)
-    prints = engine.fingerprint(document, config)
-    Fingerprint.objects.filter(submission_id=paper.id).delete()
-    SketchKey.objects.filter(submission_id=paper.id).delete()
-    # COPY: a paper brings hundreds of rows, and a rebuild millions.
-    with connection.cursor() as cursor:
-        with cursor.copy(COPY_SQL) as copy:
-            for gram, position in prints:
-                copy.write_row((gram, paper.id, position))
-        with cursor.copy(COPY_SKETCH_SQL) as copy:
-            for key in engine.sketch(document):
-                copy.write_row((key, paper.id))
-    IndexedPaper.objects.update_or_create(
+    """Add ``paper``'s terms to the index (again: replaces what was there)."""
+    terms = index.Terms.of_text(paper.text, config)
+    index.doc_add(
+        terms=terms,
+        sequence=index_sequence_next(),
         submission_id=paper.id,
-        defaults={
-            "author_id": paper.author_id,
-            "algorithm_version": engine.ALGORITHM_VERSION,
-            "fingerprints": len(prints),
-            "sequence": index_sequence_next(),
-        },
+        author_id=paper.author_id,
     )
-    return len(prints)
+    return len(terms.prints)
 
 
 EXCLUSIONS = {
@@ -309,7 +235,7 @@ def check_run(*, submission_id: str, paper_version: int | None = None) -> CheckO
         report = existing.first()
         if report is not None and report.state == Report.State.DONE:
             return CheckOutcome(report, created=False)
-        if IndexedPaper.objects.filter(sequence__gt=seen).exclude(submission_id=paper.id).exists():
+        if IndexDoc.objects.filter(sequence__gt=seen).exclude(submission_id=paper.id).exists():
             logger.info("plagiarism.recheck submission_id=%s (papers indexed meanwhile)", paper.id)
             result = compare()
         duration_ms = round((time.perf_counter() - started) * 1000)

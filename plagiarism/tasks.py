@@ -6,6 +6,7 @@ from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from django.conf import settings
 from django.utils import timezone
 
+from plagiarism import index
 from plagiarism.selectors import checks_waiting
 from plagiarism.services import check_drop, check_fail, check_run
 
@@ -70,3 +71,14 @@ def sweep_waiting() -> int:
     if waiting:
         logger.warning("plagiarism.sweep_enqueued count=%d", len(waiting))
     return len(waiting)
+
+
+@shared_task(name="plagiarism.merge_index")
+def merge_index(force: bool = False) -> dict:
+    """Periodic (Celery beat): merge the index's delta into main once it holds
+    ``PLAGIARISM_INDEX_DELTA_MAX`` texts (every check reads all of it), or texts an import
+    or a reindex left staged. One merge at a time (a second returns at once)."""
+    delta, staged = index.pending_counts()
+    if not force and delta < settings.PLAGIARISM_INDEX_DELTA_MAX and not staged:
+        return {"merged": 0, "delta": delta}
+    return index.merge()

@@ -3,8 +3,9 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
-from plagiarism.models import Fingerprint, IndexedPaper
-from plagiarism.services import check_run
+from plagiarism import engine, index
+from plagiarism.models import IndexDoc, IndexState
+from plagiarism.services import PostgresCorpus, check_run
 from plagiarism.tests.factories import prose
 from submissions.services import submission_create
 from submissions.tests.factories import UserFactory
@@ -18,18 +19,31 @@ def run(*args) -> str:
     return out.getvalue()
 
 
-def test_reindex_rebuilds_the_index_from_stored_texts():
+def test_reindex_brings_stale_texts_to_the_current_algorithm_in_place():
     papers = [
         submission_create(author=UserFactory(), title=f"p{n}", text=prose(n, 120)) for n in range(3)
     ]
     for paper in papers:
         check_run(submission_id=str(paper.pk))
-    before = Fingerprint.objects.count()
-    Fingerprint.objects.all().delete()
-    IndexedPaper.objects.all().delete()
-    output = run("plagiarism_reindex")
-    assert f"reindexed 3 papers, {before} fingerprints" in output
-    assert Fingerprint.objects.count() == before and IndexedPaper.objects.count() == 3
+    index.merge()
+    ids = set(IndexDoc.objects.values_list("id", flat=True))
+    IndexDoc.objects.filter(submission_id=papers[0].pk).update(algorithm_version="winnow-old")
+    IndexState.objects.update(algorithm_version="winnow-old")
+    output = run("plagiarism_reindex", "--workers", "1")
+    assert "reindexed 1 texts; index merged: 3 texts" in output
+    # The same documents (their old postings served checks until the merge), all current.
+    assert set(IndexDoc.objects.values_list("id", flat=True)) == ids
+    assert set(IndexDoc.objects.values_list("algorithm_version", flat=True)) == {
+        engine.ALGORITHM_VERSION
+    }
+    assert IndexState.objects.get().algorithm_version == engine.ALGORITHM_VERSION
+    assert not IndexDoc.objects.exclude(pending_prints__isnull=True).exists()
+    paper = engine.prepare(prose(0, 120), engine.Config())
+    (found, _), *_ = PostgresCorpus().candidates(engine.fingerprint(paper), 5, 2)
+    assert found == str(papers[0].pk)
+
+    everything = run("plagiarism_reindex", "--all", "--workers", "1")
+    assert "reindexed 3 texts" in everything
 
 
 def test_check_a_file_against_the_corpus_without_submitting_it(tmp_path):

@@ -8,7 +8,7 @@ from harness import running_consumer, wait_until
 from outbox.models import OutboxEvent
 from outbox.relay import Relay
 from plagiarism.handlers import GROUP as PLAGIARISM
-from plagiarism.models import IndexedPaper, Report
+from plagiarism.models import IndexDoc, Report
 from plagiarism.selectors import check_summary
 from plagiarism.services import check_fail, check_run
 from plagiarism.tests.factories import check_state, prose
@@ -47,7 +47,7 @@ def test_an_upload_is_checked_through_kafka_and_a_real_worker(kafka_topics, cele
     assert report.score == pytest.approx(80 / 200, abs=0.01) and report.flagged
     summary = check_summary(submission_id=copy.pk, paper_version=1)
     assert summary.score == report.score and summary.flagged
-    assert IndexedPaper.objects.count() == 2
+    assert IndexDoc.objects.count() == 2
     events = OutboxEvent.objects.filter(event_type="plagiarism_checked", key=str(copy.pk))
     (event,) = events
     assert event.payload["flagged"] and event.payload["source_count"] == 1

@@ -79,6 +79,7 @@ def test_the_authors_view_names_no_other_paper_and_shows_only_her_own_words():
             "kind_label": "another submission",
             "counts": True,
             "share": pytest.approx(body["score"]),
+            "published": None,
         }
     ]
     text = str(body)

@@ -1,0 +1,306 @@
+"""The compact fingerprint index: bucketed postings without positions, two tiers.
+
+What is indexed of a text is its *terms*: each winnowed fingerprint and each sketch key
+(``engine.fingerprint``, ``engine.sketch``) folded to 32 bits (Kasprzak et al. found 28 bits
+enough for text reuse). A term's positions are not stored: the alignment recomputes them
+from the candidate's text. Each indexed text is an ``IndexDoc`` with a compact integer id.
+
+- **main** (``plagiarism_indexbucket``): one row per (kind, bucket), the bucket being the
+  term's top ``bits`` bits. A row holds its postings sorted by document: the terms' low 16
+  bits (``uint16``) and the documents as differences from the row's ``base`` (``uint16``, or
+  ``uint32`` in a ``wide`` row), about 4 bytes a posting instead of a row of 28 or more.
+  ``bits`` is chosen at each merge so that a bucket holds about ``POSTINGS_PER_BUCKET``
+  postings, so a check reads about that many postings per term however large the corpus.
+- **delta**: documents added since the last merge keep their terms in their own row
+  (``pending_prints``, ``pending_sketch``); a check reads those too. ``merge`` rewrites main
+  with them (and without removed documents) into a new table and swaps it in: the index
+  stays readable throughout. A bulk import stages its documents (``staged``): they are not
+  read by checks until the merge that ends the import, so a check never scans a big delta.
+
+A check reads the delta first and main second: a merge that commits in between moves
+documents from the first to the second, never out of both.
+"""
+
+import logging
+import math
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from django.db import connection, transaction
+from django.utils import timezone
+
+from plagiarism import engine
+from plagiarism.models import IndexBucket, IndexDoc, IndexState
+
+logger = logging.getLogger(__name__)
+
+PRINTS, SKETCH = 0, 1  # the two kinds of term
+KINDS = {PRINTS: "pending_prints", SKETCH: "pending_sketch"}
+POSTINGS_PER_BUCKET = 64
+MIN_BITS, MAX_BITS = 16, 26  # at least 16: a bucket and its 16 low bits give the whole term
+MERGE_CHUNKS = 16  # main is rewritten a range of terms at a time: bounded memory
+LOCK_MERGE = 7305  # advisory lock: one merge at a time
+BUCKET_TABLE = IndexBucket._meta.db_table
+DOC_TABLE = IndexDoc._meta.db_table
+
+
+def fold(hashes: Iterable[int]) -> np.ndarray:
+    """Signed 64-bit hashes folded to distinct sorted 32-bit terms."""
+    values = np.fromiter(hashes, dtype=np.int64).view(np.uint64)
+    return np.unique(((values >> np.uint64(32)) ^ values).astype(np.uint32))
+
+
+@dataclass(frozen=True)
+class Terms:
+    """What the index keeps of one text."""
+
+    prints: np.ndarray  # uint32, sorted, distinct
+    sketch: np.ndarray
+
+    @classmethod
+    def of(cls, document: engine.Document, config: engine.Config) -> "Terms":
+        return cls(
+            prints=fold(h for h, _ in engine.fingerprint(document, config)),
+            sketch=fold(engine.sketch(document)),
+        )
+
+    @classmethod
+    def of_text(cls, text: str, config: engine.Config) -> "Terms":
+        return cls.of(engine.prepare(text, config), config)
+
+    def pending(self) -> dict[str, bytes]:
+        return {"pending_prints": self.prints.tobytes(), "pending_sketch": self.sketch.tobytes()}
+
+
+def _terms(data: bytes | memoryview | None) -> np.ndarray:
+    return np.frombuffer(bytes(data or b""), dtype=np.uint32)
+
+
+# -- encoding one bucket row ---------------------------------------------------------------------
+def encode(keys: np.ndarray, docs: np.ndarray) -> tuple[int, bool, bytes, bytes]:
+    """One bucket's postings (sorted by document) as (base, wide, keys, document steps)."""
+    base = int(docs[0])
+    steps = np.diff(docs, prepend=docs[0])
+    wide = bool(steps.max() > 0xFFFF)
+    return (
+        base,
+        wide,
+        keys.astype(np.uint16).tobytes(),
+        steps.astype(np.uint32 if wide else np.uint16).tobytes(),
+    )
+
+
+def decode(rows: Sequence[tuple], bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """(terms, documents) of bucket rows (kind, bucket, base, wide, keys, docs)."""
+    if not rows:
+        return np.empty(0, np.uint32), np.empty(0, np.int64)
+    low = 32 - bits
+    keys = np.frombuffer(b"".join(bytes(r[4]) for r in rows), dtype=np.uint16)
+    lengths = np.fromiter((len(r[4]) // 2 for r in rows), dtype=np.int64, count=len(rows))
+    steps = np.concatenate(
+        [np.frombuffer(bytes(r[5]), dtype=np.uint32 if r[3] else np.uint16) for r in rows]
+    ).astype(np.int64)
+    starts = np.cumsum(lengths) - lengths
+    running = np.cumsum(steps)
+    # Each row's documents: its base plus the running sum of its own steps.
+    before = np.repeat(running[starts] - steps[starts], lengths)
+    bases = np.repeat(np.fromiter((r[2] for r in rows), dtype=np.int64, count=len(rows)), lengths)
+    docs = bases + running - before
+    buckets = np.repeat(np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows)), lengths)
+    terms = (buckets << low) | (keys.astype(np.int64) & ((1 << low) - 1))
+    return terms.astype(np.uint32), docs
+
+
+# -- the state ----------------------------------------------------------------------------------
+def state() -> IndexState:
+    found, _ = IndexState.objects.get_or_create(
+        pk=1, defaults={"algorithm_version": engine.ALGORITHM_VERSION}
+    )
+    return found
+
+
+def bits_for(postings: int) -> int:
+    wanted = math.ceil(math.log2(max(1, postings) / POSTINGS_PER_BUCKET)) if postings else 0
+    return min(MAX_BITS, max(MIN_BITS, wanted))
+
+
+# -- search -------------------------------------------------------------------------------------
+def _delta(kind: int) -> tuple[np.ndarray, np.ndarray]:
+    rows = (
+        IndexDoc.objects.filter(staged=False)
+        .exclude(**{f"{KINDS[kind]}__isnull": True})
+        .values_list("id", KINDS[kind])
+    )
+    arrays = [(doc, _terms(data)) for doc, data in rows]
+    if not arrays:
+        return np.empty(0, np.uint32), np.empty(0, np.int64)
+    terms = np.concatenate([a for _, a in arrays])
+    docs = np.repeat(
+        np.fromiter((d for d, _ in arrays), dtype=np.int64, count=len(arrays)),
+        [len(a) for _, a in arrays],
+    )
+    return terms, docs
+
+
+def _main(kind: int, terms: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
+    buckets = np.unique(terms >> np.uint32(32 - bits)).astype(np.int64).tolist()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT kind, bucket, base, wide, keys, docs FROM {BUCKET_TABLE} "  # noqa: S608
+            "WHERE kind = %s AND bucket = ANY(%s)",
+            [kind, buckets],
+        )
+        return decode(cursor.fetchall(), bits)
+
+
+def search(kind: int, terms: np.ndarray, *, limit: int, min_shared: int, max_df: int):
+    """Documents sharing at least ``min_shared`` of ``terms``, most first, as (doc id,
+    shared). A term held by more than ``max_df`` documents is a common phrase: ignored."""
+    if not len(terms):
+        return []
+    current = state()
+    delta_terms, delta_docs = _delta(kind)  # first the delta, then main: see the module
+    main_terms, main_docs = _main(kind, terms, current.bits(kind))
+    held_terms = np.concatenate([delta_terms, main_terms])
+    held_docs = np.concatenate([delta_docs, main_docs])
+    wanted = np.isin(held_terms, terms)
+    pairs = np.unique(
+        (held_terms[wanted].astype(np.int64) << 32) | held_docs[wanted].astype(np.int64)
+    )
+    if not len(pairs):
+        return []
+    term_of, doc_of = pairs >> 32, pairs & 0xFFFFFFFF
+    common, holders = np.unique(term_of, return_counts=True)
+    rare = np.isin(term_of, common[holders <= max_df])
+    docs, shared = np.unique(doc_of[rare], return_counts=True)
+    keep = shared >= min_shared
+    order = np.argsort(-shared[keep], kind="stable")
+    return list(zip(docs[keep][order].tolist(), shared[keep][order].tolist(), strict=True))[
+        : limit * 2
+    ]
+
+
+# -- adding and removing ------------------------------------------------------------------------
+def doc_add(*, terms: Terms, sequence: int, **identity) -> IndexDoc:
+    """Index one text now (the delta): ``identity`` is ``submission_id`` or ``work_id``
+    with ``author_id``. A text indexed again gets a new id; its old postings are purged by
+    the next merge."""
+    IndexDoc.objects.filter(
+        **{k: v for k, v in identity.items() if k in ("submission_id", "work_id")}
+    ).delete()
+    return IndexDoc.objects.create(
+        **identity,
+        algorithm_version=engine.ALGORITHM_VERSION,
+        fingerprints=len(terms.prints),
+        sequence=sequence,
+        **terms.pending(),
+    )
+
+
+# -- merging ------------------------------------------------------------------------------------
+def merge(*, progress: Callable[[int], None] | None = None) -> dict:
+    """Rewrite main with every pending document's terms, without removed documents'
+    (and with a pending document's new terms in place of its old ones), in a new table
+    swapped in at the end. Returns figures for the log. One merge at a time; checks read
+    the old main until the swap."""
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK_MERGE])
+            if not cursor.fetchone()[0]:
+                return {"merged": 0, "busy": True}
+        current = state()
+        pending = list(
+            IndexDoc.objects.exclude(pending_prints__isnull=True).values_list(
+                "id", "pending_prints", "pending_sketch"
+            )
+        )
+        pending_ids = np.fromiter((p[0] for p in pending), dtype=np.int64, count=len(pending))
+        live = np.fromiter(IndexDoc.objects.values_list("id", flat=True), dtype=np.int64)
+        figures = {"merged": len(pending), "documents": len(live)}
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {BUCKET_TABLE}_next")
+            cursor.execute(
+                f"CREATE TABLE {BUCKET_TABLE}_next (LIKE {BUCKET_TABLE} INCLUDING DEFAULTS)"
+            )
+            for kind, column in KINDS.items():
+                new_terms = [_terms(p[1 + kind]) for p in pending]
+                add_terms = np.concatenate([np.empty(0, np.uint32), *new_terms])
+                add_docs = np.repeat(pending_ids, [len(t) for t in new_terms])
+                old_bits = current.bits(kind)
+                cursor.execute(
+                    f"SELECT coalesce(sum(length(keys)) / 2, 0) FROM {BUCKET_TABLE} "  # noqa: S608
+                    "WHERE kind = %s",
+                    [kind],
+                )
+                bits = bits_for(int(cursor.fetchone()[0]) + len(add_terms))
+                written = 0
+                for chunk in range(MERGE_CHUNKS):
+                    first = chunk << (32 - 4) >> (32 - old_bits)
+                    last = (chunk + 1) << (32 - 4) >> (32 - old_bits)
+                    cursor.execute(
+                        f"SELECT kind, bucket, base, wide, keys, docs FROM {BUCKET_TABLE} "  # noqa: S608
+                        "WHERE kind = %s AND bucket >= %s AND bucket < %s",
+                        [kind, first, last],
+                    )
+                    terms, docs = decode(cursor.fetchall(), old_bits)
+                    keep = np.isin(docs, live) & ~np.isin(docs, pending_ids)
+                    mine = (add_terms >> np.uint32(28)) == chunk
+                    terms = np.concatenate([terms[keep], add_terms[mine]])
+                    docs = np.concatenate([docs[keep], add_docs[mine]])
+                    written += _write(cursor, kind, terms, docs, bits)
+                    if progress:
+                        progress(1)
+                figures[f"{column.removeprefix('pending_')}_postings"] = written
+                setattr(current, f"{column.removeprefix('pending_')}_bits", bits)
+            cursor.execute(f"ALTER TABLE {BUCKET_TABLE}_next ADD PRIMARY KEY (kind, bucket)")
+            cursor.execute(f"LOCK TABLE {BUCKET_TABLE} IN ACCESS EXCLUSIVE MODE")
+            cursor.execute(f"DROP TABLE {BUCKET_TABLE}")
+            cursor.execute(f"ALTER TABLE {BUCKET_TABLE}_next RENAME TO {BUCKET_TABLE}")
+            cursor.execute(f"ALTER INDEX {BUCKET_TABLE}_next_pkey RENAME TO {BUCKET_TABLE}_pkey")
+        IndexDoc.objects.filter(id__in=pending_ids.tolist()).update(
+            pending_prints=None, pending_sketch=None, staged=False
+        )
+        current.merged_at = timezone.now()
+        # One algorithm per index: it is the current one once no text of another is left.
+        if not IndexDoc.objects.exclude(algorithm_version=engine.ALGORITHM_VERSION).exists():
+            current.algorithm_version = engine.ALGORITHM_VERSION
+        current.save()
+    logger.info("plagiarism.index_merged %s", " ".join(f"{k}={v}" for k, v in figures.items()))
+    return figures
+
+
+def _write(cursor, kind: int, terms: np.ndarray, docs: np.ndarray, bits: int) -> int:
+    """COPY ``terms`` of ``docs`` into the next main as bucket rows."""
+    if not len(terms):
+        return 0
+    buckets = (terms >> np.uint32(32 - bits)).astype(np.int64)
+    order = np.lexsort((docs, buckets))
+    buckets, keys, docs = buckets[order], terms[order] & np.uint32(0xFFFF), docs[order]
+    bounds = np.flatnonzero(np.diff(buckets)) + 1
+    starts = np.concatenate([[0], bounds]).tolist()
+    ends = np.concatenate([bounds, [len(buckets)]]).tolist()
+    with cursor.copy(
+        f"COPY {BUCKET_TABLE}_next (kind, bucket, base, wide, keys, docs) FROM STDIN"
+    ) as copy:
+        for start, end in zip(starts, ends, strict=True):
+            base, wide, key_bytes, doc_bytes = encode(keys[start:end], docs[start:end])
+            copy.write_row((kind, int(buckets[start]), base, wide, key_bytes, doc_bytes))
+    return len(terms)
+
+
+def pending_counts() -> tuple[int, int]:
+    """(texts in the delta, which checks read; texts staged, which they do not yet)."""
+    pending = IndexDoc.objects.exclude(pending_prints__isnull=True)
+    return pending.filter(staged=False).count(), pending.filter(staged=True).count()
+
+
+def index_bytes() -> dict[str, int]:
+    """Disk taken by the index: main, and the documents' table (the delta with it)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_total_relation_size(%s), pg_total_relation_size(%s)",
+            [BUCKET_TABLE, DOC_TABLE],
+        )
+        main, docs = cursor.fetchone()
+    return {"main": main, "documents": docs}

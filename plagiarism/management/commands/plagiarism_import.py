@@ -1,0 +1,161 @@
+import functools
+import os
+from concurrent.futures import TimeoutError as FutureTimeout
+from pathlib import Path
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from pebble import ProcessExpired, ProcessPool
+from tqdm import tqdm
+
+from plagiarism import catalogue, index
+from plagiarism.services import engine_config
+from submissions.sandbox import caps_from_settings
+
+
+class Command(BaseCommand):
+    help = (
+        "Import a back catalogue of published works as sources for the checks: a directory "
+        "of PDF, DOCX and text files, or a JSON Lines file (id, title, text or file; authors, "
+        "year, doi, url). Resumable and idempotent; --remove takes the works listed out."
+    )
+
+    def add_arguments(self, parser):
+        parser.add_argument("path", type=Path)
+        parser.add_argument("--remove", action="store_true", help="take these works out")
+        parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+        parser.add_argument("--batch", type=int, default=500, help="works per transaction")
+        parser.add_argument(
+            "--seconds", type=float, default=60.0, help="time one work may take to prepare"
+        )
+        parser.add_argument(
+            "--no-merge", action="store_true", help="leave the works staged (merge later)"
+        )
+
+    def handle(self, *args, path: Path, remove: bool, workers: int, batch: int, **options):
+        if not path.exists():
+            raise CommandError(f"{path}: no such file or directory")
+        if batch < 1 or workers < 1:
+            raise CommandError("--batch and --workers must be at least 1")
+        if remove:
+            return self.remove(path)
+        summary = catalogue.Summary()
+        refs, hashes = catalogue.known()
+        total = catalogue.count_items(path)
+        prepare = functools.partial(
+            catalogue.prepare, config=engine_config(), caps=caps_from_settings()
+        )
+        pending: list[catalogue.Prepared] = []
+        files = path.is_dir()
+
+        def flush() -> None:
+            written = catalogue.write(pending)
+            summary.imported += len(written)
+            lost = {p.item.ref for p in pending} - {p.item.ref for p in written}
+            summary.already += len(lost)  # another import wrote them meanwhile
+            pending.clear()
+
+        def readable():
+            for item in catalogue.items_of(path):
+                if isinstance(item, tuple):
+                    summary.refused.append(item)
+                    progress.update(1)
+                elif item.ref in refs:
+                    summary.already += 1
+                    progress.update(1)
+                else:
+                    refs.add(item.ref)  # a second line with the same id is skipped as well
+                    yield item
+
+        with (
+            tqdm(total=total, desc="importing", unit="work", disable=None) as progress,
+            ProcessPool(
+                max_workers=workers,
+                initializer=catalogue.worker_init,
+                initargs=(settings.SUBMISSION_EXTRACT_MEMORY_MB * 1024 * 1024,),
+            ) as pool,
+        ):
+            chunk = 1 if files else 16
+            items = list(readable()) if files else readable()
+            try:
+                self.run(
+                    pool,
+                    prepare,
+                    items,
+                    chunk,
+                    options["seconds"],
+                    summary,
+                    hashes,
+                    pending,
+                    flush,
+                    progress,
+                    batch,
+                )
+            except KeyboardInterrupt:
+                pool.stop()
+                flush()
+                raise CommandError(
+                    f"stopped: {summary.imported} works imported so far; run the same command "
+                    "again to go on"
+                ) from None
+            flush()
+        merged = None
+        if not options["no_merge"]:
+            merged = index.merge()
+        self.report(summary, merged)
+
+    def run(
+        self, pool, prepare, items, chunk, seconds, summary, hashes, pending, flush, progress, batch
+    ) -> None:
+        results = pool.map(prepare, items, chunksize=chunk, timeout=seconds * chunk).result()
+        failed = 0
+        while True:
+            try:
+                prepared = next(results)
+            except StopIteration:
+                return
+            except (FutureTimeout, ProcessExpired) as exc:
+                # The chunk's worker was stopped; its works are refused together.
+                failed += chunk
+                why = (
+                    "took longer than the limit"
+                    if isinstance(exc, FutureTimeout)
+                    else ("its reader ran out of memory or crashed")
+                )
+                summary.refused.append((f"{chunk} work(s) in one chunk", why))
+                progress.update(chunk)
+                continue
+            progress.update(1)
+            item = prepared.item
+            if prepared.refused:
+                summary.refused.append((item.label, prepared.refused))
+                continue
+            if (same := hashes.get(prepared.content_hash)) is not None:
+                summary.duplicates.append((item.label, same))
+                continue
+            hashes[prepared.content_hash] = item.ref
+            pending.append(prepared)
+            if len(pending) >= batch:
+                flush()
+
+    def report(self, summary: catalogue.Summary, merged: dict | None) -> None:
+        for label, same in summary.duplicates:
+            self.stdout.write(f"  duplicate: {label}: the same text as {same}")
+        for label, reason in summary.refused:
+            self.stdout.write(f"  refused: {label}: {reason}")
+        self.stdout.write(
+            f"imported {summary.imported}, skipped {summary.already} already imported and "
+            f"{len(summary.duplicates)} duplicates (same text), refused {len(summary.refused)}"
+            + ("" if merged is None else f"; index merged ({merged['documents']} texts)")
+        )
+
+    def remove(self, path: Path) -> None:
+        refs = [
+            item[0] if isinstance(item, tuple) else item.ref for item in catalogue.items_of(path)
+        ]
+        removed = catalogue.remove(refs)
+        merged = index.merge()
+        self.stdout.write(
+            f"removed {removed} works, {len(refs) - removed} not found; "
+            f"index merged ({merged['documents']} texts)"
+        )
