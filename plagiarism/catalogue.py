@@ -27,7 +27,7 @@ from urllib.parse import urlsplit
 from django.db import connection, transaction
 from django.utils import timezone
 
-from plagiarism import engine, index
+from plagiarism import engine, postings
 from plagiarism.models import IndexDoc, PublishedWork
 from submissions.extraction import EXTENSIONS, UNSTORABLE_RE, Caps, ExtractionError, extract
 
@@ -209,7 +209,7 @@ def prepare(item: Item, config: engine.Config, caps: Caps) -> Prepared:
             raise Refused("no text")
         if words > caps.max_words:
             raise Refused(f"more than {caps.max_words:,} words")
-        terms = index.Terms.of_text(text, config)
+        terms = postings.Terms.of_text(text, config)
     except Refused as exc:
         return Prepared(item, refused=str(exc))
     return Prepared(
@@ -312,5 +312,5 @@ def remove(refs: list[str]) -> int:
 
 def terms_of(text: str, config: engine.Config) -> tuple[bytes, bytes, int]:
     """A text's index terms, as stored (in a worker process)."""
-    terms = index.Terms.of_text(text, config)
+    terms = postings.Terms.of_text(text, config)
     return terms.prints.tobytes(), terms.sketch.tobytes(), len(terms.prints)

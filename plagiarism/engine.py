@@ -1,4 +1,4 @@
-"""The similarity engine: pure Python, no Django, so it can be tested and benchmarked alone.
+"""The similarity engine: Python and numpy, no Django, so it can be tested and benchmarked alone.
 
 1. ``tokenize``: words (Unicode ``\\w+``), NFKC-normalised and case-folded, each keeping its
    character offsets in the original text.
@@ -20,7 +20,6 @@ Exclusions: quoted passages, the references section and passages shorter than
 """
 
 import bisect
-import collections
 import enum
 import hashlib
 import itertools
@@ -31,6 +30,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import NamedTuple, Protocol
+
+import numpy as np
 
 from plagiarism.verdict import Verdict, judge, signals
 
@@ -250,7 +251,10 @@ def normalise(word: str) -> str:
 
 
 def tokenize(text: str) -> list[Token]:
-    return [Token(normalise(m.group()), *m.span()) for m in WORD_RE.finditer(text)]
+    make = tuple.__new__  # Token(...) through its __new__ costs a third of a paper's tokens
+    if text.isascii():  # lower-cased whole, offsets unchanged: what normalise does per word
+        return [make(Token, (m.group(), *m.span())) for m in WORD_RE.finditer(text.lower())]
+    return [make(Token, (normalise(m.group()), *m.span())) for m in WORD_RE.finditer(text)]
 
 
 def _can_open(text: str, i: int) -> bool:
@@ -378,7 +382,12 @@ def prepare(text: str, config: Config = Config()) -> Document:
     tokens = tokenize(text)
     counted = _counted(tokens, excluded_spans(text, config))
     words = [t.word for t in tokens]
-    grams = [gram_hash(words[i : i + config.k]) for i in range(len(words) - config.k + 1)]
+    # gram_hash, inlined: a paper has thousands of k-grams.
+    blake, to_int = hashlib.blake2b, int.from_bytes
+    grams = [
+        to_int(blake(" ".join(gram).encode(), digest_size=8).digest(), "big", signed=True)
+        for gram in zip(*(words[j:] for j in range(config.k)), strict=False)
+    ]
     return Document(text=text, tokens=tokens, counted=counted, grams=grams)
 
 
@@ -396,17 +405,11 @@ def winnow(grams: Sequence[int], window: int) -> list[tuple[int, int]]:
     if len(grams) <= window:
         position = min(range(len(grams)), key=lambda i: (grams[i], -i))
         return [(grams[position], position)]
-    selected: list[tuple[int, int]] = []
-    last = -1
-    for start in range(len(grams) - window + 1):
-        best = start
-        for i in range(start + 1, start + window):
-            if grams[i] <= grams[best]:
-                best = i
-        if best != last:
-            selected.append((grams[best], best))
-            last = best
-    return selected
+    windows = np.lib.stride_tricks.sliding_window_view(np.array(grams, dtype=np.int64), window)
+    # The rightmost smallest: argmin finds the first, so look at each window reversed.
+    best = np.arange(len(windows)) + (window - 1 - windows[:, ::-1].argmin(axis=1))
+    best = best[np.concatenate(([True], best[1:] != best[:-1]))].tolist()
+    return [(grams[i], i) for i in best]
 
 
 def fingerprint(document: Document, config: Config = Config()) -> list[tuple[int, int]]:
@@ -444,19 +447,13 @@ _SEEDS = [
 ]
 
 
-def _sliding_minima(values: list[int], width: int) -> list[int]:
-    """The minimum of every window of ``width`` consecutive values (a monotonic queue: linear)."""
-    minima: list[int] = []
-    queue: collections.deque[int] = collections.deque()
-    for i, value in enumerate(values):
-        while queue and values[queue[-1]] >= value:
-            queue.pop()
-        queue.append(i)
-        if queue[0] <= i - width:
-            queue.popleft()
-        if i >= width - 1:
-            minima.append(values[queue[0]])
-    return minima or ([min(values)] if values else [])
+def _sliding_minima(values: list[int], width: int, stride: int = 1) -> list[int]:
+    """The minimum of every ``stride``-th window of ``width`` consecutive values (values
+    below 2**64); of all of them when there are fewer than ``width``."""
+    if len(values) < width:
+        return [min(values)] if values else []
+    windows = np.lib.stride_tricks.sliding_window_view(np.array(values, dtype=np.uint64), width)
+    return windows[::stride].min(axis=1).tolist()
 
 
 def sketch_at(document: Document, stride: int = SKETCH_STRIDE) -> list[tuple[int, int]]:
@@ -477,7 +474,7 @@ def sketch_at(document: Document, stride: int = SKETCH_STRIDE) -> list[tuple[int
     }
     sequence = [hashed[counted[n]] for n in where]
     per_seed = [
-        _sliding_minima([(a * h + b) % _PRIME for h in sequence], SKETCH_WINDOW)[::stride]
+        _sliding_minima([(a * h + b) % _PRIME for h in sequence], SKETCH_WINDOW, stride)
         for a, b in _SEEDS
     ]
     keys: list[tuple[int, int]] = []

@@ -22,9 +22,7 @@ documents from the first to the second, never out of both.
 """
 
 import logging
-import math
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable
 
 import numpy as np
 from django.db import connection, transaction
@@ -32,84 +30,16 @@ from django.utils import timezone
 
 from plagiarism import engine
 from plagiarism.models import IndexBucket, IndexDoc, IndexState
+from plagiarism.postings import Terms, bits_for, decode, encode_rows, unpack
 
 logger = logging.getLogger(__name__)
 
 PRINTS, SKETCH = 0, 1  # the two kinds of term
 KINDS = {PRINTS: "pending_prints", SKETCH: "pending_sketch"}
-POSTINGS_PER_BUCKET = 64
-MIN_BITS, MAX_BITS = 16, 26  # at least 16: a bucket and its 16 low bits give the whole term
 MERGE_CHUNKS = 16  # main is rewritten a range of terms at a time: bounded memory
 LOCK_MERGE = 7305  # advisory lock: one merge at a time
 BUCKET_TABLE = IndexBucket._meta.db_table
 DOC_TABLE = IndexDoc._meta.db_table
-
-
-def fold(hashes: Iterable[int]) -> np.ndarray:
-    """Signed 64-bit hashes folded to distinct sorted 32-bit terms."""
-    values = np.fromiter(hashes, dtype=np.int64).view(np.uint64)
-    return np.unique(((values >> np.uint64(32)) ^ values).astype(np.uint32))
-
-
-@dataclass(frozen=True)
-class Terms:
-    """What the index keeps of one text."""
-
-    prints: np.ndarray  # uint32, sorted, distinct
-    sketch: np.ndarray
-
-    @classmethod
-    def of(cls, document: engine.Document, config: engine.Config) -> "Terms":
-        return cls(
-            prints=fold(h for h, _ in engine.fingerprint(document, config)),
-            sketch=fold(engine.sketch(document)),
-        )
-
-    @classmethod
-    def of_text(cls, text: str, config: engine.Config) -> "Terms":
-        return cls.of(engine.prepare(text, config), config)
-
-    def pending(self) -> dict[str, bytes]:
-        return {"pending_prints": self.prints.tobytes(), "pending_sketch": self.sketch.tobytes()}
-
-
-def _terms(data: bytes | memoryview | None) -> np.ndarray:
-    return np.frombuffer(bytes(data or b""), dtype=np.uint32)
-
-
-# -- encoding one bucket row ---------------------------------------------------------------------
-def encode(keys: np.ndarray, docs: np.ndarray) -> tuple[int, bool, bytes, bytes]:
-    """One bucket's postings (sorted by document) as (base, wide, keys, document steps)."""
-    base = int(docs[0])
-    steps = np.diff(docs, prepend=docs[0])
-    wide = bool(steps.max() > 0xFFFF)
-    return (
-        base,
-        wide,
-        keys.astype(np.uint16).tobytes(),
-        steps.astype(np.uint32 if wide else np.uint16).tobytes(),
-    )
-
-
-def decode(rows: Sequence[tuple], bits: int) -> tuple[np.ndarray, np.ndarray]:
-    """(terms, documents) of bucket rows (kind, bucket, base, wide, keys, docs)."""
-    if not rows:
-        return np.empty(0, np.uint32), np.empty(0, np.int64)
-    low = 32 - bits
-    keys = np.frombuffer(b"".join(bytes(r[4]) for r in rows), dtype=np.uint16)
-    lengths = np.fromiter((len(r[4]) // 2 for r in rows), dtype=np.int64, count=len(rows))
-    steps = np.concatenate(
-        [np.frombuffer(bytes(r[5]), dtype=np.uint32 if r[3] else np.uint16) for r in rows]
-    ).astype(np.int64)
-    starts = np.cumsum(lengths) - lengths
-    running = np.cumsum(steps)
-    # Each row's documents: its base plus the running sum of its own steps.
-    before = np.repeat(running[starts] - steps[starts], lengths)
-    bases = np.repeat(np.fromiter((r[2] for r in rows), dtype=np.int64, count=len(rows)), lengths)
-    docs = bases + running - before
-    buckets = np.repeat(np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows)), lengths)
-    terms = (buckets << low) | (keys.astype(np.int64) & ((1 << low) - 1))
-    return terms.astype(np.uint32), docs
 
 
 # -- the state ----------------------------------------------------------------------------------
@@ -120,11 +50,6 @@ def state() -> IndexState:
     return found
 
 
-def bits_for(postings: int) -> int:
-    wanted = math.ceil(math.log2(max(1, postings) / POSTINGS_PER_BUCKET)) if postings else 0
-    return min(MAX_BITS, max(MIN_BITS, wanted))
-
-
 # -- search -------------------------------------------------------------------------------------
 def _delta(kind: int) -> tuple[np.ndarray, np.ndarray]:
     rows = (
@@ -132,7 +57,7 @@ def _delta(kind: int) -> tuple[np.ndarray, np.ndarray]:
         .exclude(**{f"{KINDS[kind]}__isnull": True})
         .values_list("id", KINDS[kind])
     )
-    arrays = [(doc, _terms(data)) for doc, data in rows]
+    arrays = [(doc, unpack(data)) for doc, data in rows]
     if not arrays:
         return np.empty(0, np.uint32), np.empty(0, np.int64)
     terms = np.concatenate([a for _, a in arrays])
@@ -224,7 +149,7 @@ def merge(*, progress: Callable[[int], None] | None = None) -> dict:
                 f"CREATE TABLE {BUCKET_TABLE}_next (LIKE {BUCKET_TABLE} INCLUDING DEFAULTS)"
             )
             for kind, column in KINDS.items():
-                new_terms = [_terms(p[1 + kind]) for p in pending]
+                new_terms = [unpack(p[1 + kind]) for p in pending]
                 add_terms = np.concatenate([np.empty(0, np.uint32), *new_terms])
                 add_docs = np.repeat(pending_ids, [len(t) for t in new_terms])
                 old_bits = current.bits(kind)
@@ -272,20 +197,11 @@ def merge(*, progress: Callable[[int], None] | None = None) -> dict:
 
 def _write(cursor, kind: int, terms: np.ndarray, docs: np.ndarray, bits: int) -> int:
     """COPY ``terms`` of ``docs`` into the next main as bucket rows."""
-    if not len(terms):
-        return 0
-    buckets = (terms >> np.uint32(32 - bits)).astype(np.int64)
-    order = np.lexsort((docs, buckets))
-    buckets, keys, docs = buckets[order], terms[order] & np.uint32(0xFFFF), docs[order]
-    bounds = np.flatnonzero(np.diff(buckets)) + 1
-    starts = np.concatenate([[0], bounds]).tolist()
-    ends = np.concatenate([bounds, [len(buckets)]]).tolist()
     with cursor.copy(
         f"COPY {BUCKET_TABLE}_next (kind, bucket, base, wide, keys, docs) FROM STDIN"
     ) as copy:
-        for start, end in zip(starts, ends, strict=True):
-            base, wide, key_bytes, doc_bytes = encode(keys[start:end], docs[start:end])
-            copy.write_row((kind, int(buckets[start]), base, wide, key_bytes, doc_bytes))
+        for row in encode_rows(terms, docs, bits):
+            copy.write_row((kind, *row))
     return len(terms)
 
 

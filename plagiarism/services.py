@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from outbox.events import PlagiarismChecked, PlagiarismCheckFailed
 from outbox.services import publish_on_commit
-from plagiarism import engine, index
+from plagiarism import engine, index, postings
 from plagiarism.models import Check, IndexDoc, MatchedPassage, Report, ReportSource
 from plagiarism.selectors import work_texts
 from submissions.selectors import (
@@ -62,11 +62,11 @@ class PostgresCorpus:
     def candidates(
         self, fingerprints: Sequence[tuple[int, int]], limit: int, min_shared: int
     ) -> list[tuple[str, int]]:
-        terms = index.fold(h for h, _ in fingerprints)
+        terms = postings.fold(h for h, _ in fingerprints)
         return self._ranked(index.PRINTS, terms, limit, min_shared)
 
     def similar(self, keys: Sequence[int], limit: int, min_hits: int) -> list[tuple[str, int]]:
-        return self._ranked(index.SKETCH, index.fold(keys), limit, min_hits)
+        return self._ranked(index.SKETCH, postings.fold(keys), limit, min_hits)
 
     def sources(self, ids: Sequence[str]) -> list:
         return [*paper_texts(submission_ids=ids), *work_texts(ids=ids)]
@@ -90,7 +90,7 @@ def index_sequence_next() -> int:
 
 def paper_index_add(*, paper: PaperText, config: engine.Config) -> int:
     """Add ``paper``'s terms to the index (again: replaces what was there)."""
-    terms = index.Terms.of_text(paper.text, config)
+    terms = postings.Terms.of_text(paper.text, config)
     index.doc_add(
         terms=terms,
         sequence=index_sequence_next(),

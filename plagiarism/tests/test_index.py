@@ -9,7 +9,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from plagiarism import engine, index
+from plagiarism import engine, index, postings
 from plagiarism.models import IndexBucket, IndexDoc, IndexState, PublishedWork
 from plagiarism.services import PostgresCorpus, engine_config, index_sequence_next
 from plagiarism.tests.factories import prose
@@ -18,25 +18,26 @@ from plagiarism.tests.factories import prose
 def test_bucket_rows_decode_to_the_postings_they_encode():
     rng = np.random.default_rng(7)
     bits = 18
-    rows, expected = [], set()
-    for bucket in rng.choice(1 << bits, size=40, replace=False):
-        # Some rows with documents far apart (wide steps), some close together.
-        spread = 10_000_000 if bucket % 2 else 3_000
-        docs = np.sort(rng.choice(spread, size=int(rng.integers(1, 50)), replace=False))
-        low = rng.integers(0, 1 << (32 - bits), size=len(docs), dtype=np.uint32)
-        terms = (np.uint32(bucket) << np.uint32(32 - bits)) | low
-        base, wide, keys, steps = index.encode(terms & np.uint32(0xFFFF), docs)
-        rows.append((0, int(bucket), base, wide, keys, steps))
-        expected |= set(zip(terms.tolist(), docs.tolist(), strict=True))
+    terms = rng.integers(0, 1 << 32, size=5000, dtype=np.uint32)
+    # Documents close together (narrow rows) and far apart (wide rows).
+    docs = np.where(
+        rng.random(5000) < 0.5, rng.integers(0, 3000, 5000), rng.integers(0, 10**7, 5000)
+    )
+    pairs = np.unique(np.stack([terms.astype(np.int64), docs]), axis=1)
+    terms, docs = pairs[0].astype(np.uint32), pairs[1]
+    rows = [(0, *row) for row in postings.encode_rows(terms, docs, bits)]
     assert any(r[3] for r in rows) and not all(r[3] for r in rows)
-    terms, docs = index.decode(rows, bits)
-    assert set(zip(terms.tolist(), docs.tolist(), strict=True)) == expected
+    assert len({r[1] for r in rows}) == len(rows)  # one row per bucket
+    decoded_terms, decoded_docs = postings.decode(rows, bits)
+    expected = set(zip(terms.tolist(), docs.tolist(), strict=True))
+    assert set(zip(decoded_terms.tolist(), decoded_docs.tolist(), strict=True)) == expected
+    assert len(decoded_terms) == len(expected)
 
 
 def test_bits_grow_with_the_postings_so_a_bucket_stays_small():
-    assert index.bits_for(0) == index.MIN_BITS
-    assert index.bits_for(64 << 20) == 20
-    assert index.bits_for(1 << 40) == index.MAX_BITS
+    assert postings.bits_for(0) == postings.MIN_BITS
+    assert postings.bits_for(64 << 20) == 20
+    assert postings.bits_for(1 << 40) == postings.MAX_BITS
 
 
 def add_work(text: str, ref: str) -> IndexDoc:
@@ -47,7 +48,7 @@ def add_work(text: str, ref: str) -> IndexDoc:
         content_hash=hashlib.sha256(text.encode()).hexdigest(),
     )
     return index.doc_add(
-        terms=index.Terms.of_text(text, engine_config()),
+        terms=postings.Terms.of_text(text, engine_config()),
         sequence=index_sequence_next(),
         work_id=work.pk,
     )
@@ -89,7 +90,7 @@ def test_a_text_indexed_again_is_found_by_its_new_words_only():
     index.merge()
     work = PublishedWork.objects.get()
     again = index.doc_add(
-        terms=index.Terms.of_text(prose(701, 300), engine_config()),
+        terms=postings.Terms.of_text(prose(701, 300), engine_config()),
         sequence=index_sequence_next(),
         work_id=work.pk,
     )
@@ -161,8 +162,8 @@ def test_the_migration_moves_the_row_index_into_the_compact_one():
         executor.migrate(after)
         (doc,) = IndexDoc.objects.all()
         assert (str(doc.submission_id), doc.author_id, doc.sequence) == (paper, 7, 42)
-        assert bytes(doc.pending_prints) == index.fold(h for h, _ in prints).tobytes()
-        assert bytes(doc.pending_sketch) == index.fold(sketch).tobytes()
+        assert bytes(doc.pending_prints) == postings.fold(h for h, _ in prints).tobytes()
+        assert bytes(doc.pending_sketch) == postings.fold(sketch).tobytes()
         assert not doc.staged  # a small index is read as the delta at once
         assert "plagiarism_fingerprint" not in connection.introspection.table_names()
     finally:

@@ -6,7 +6,7 @@ import pytest
 from harness import client_for, wait_until
 from outbox.models import OutboxEvent
 from outbox.workflow import Status
-from plagiarism import engine, index
+from plagiarism import engine, postings
 from plagiarism.models import IndexDoc, Report
 from plagiarism.services import check_fail, check_run
 from plagiarism.tests.factories import check_state, prose
@@ -37,7 +37,7 @@ def test_a_second_version_is_checked_without_counting_the_first():
     # The index holds version 2 now, not both.
     (doc,) = IndexDoc.objects.filter(submission_id=submission.pk)
     words = engine.prepare(first + " " + prose(2, 50), engine.Config())
-    expected = index.fold(h for h, _ in engine.fingerprint(words, engine.Config()))
+    expected = postings.fold(h for h, _ in engine.fingerprint(words, engine.Config()))
     assert bytes(doc.pending_prints) == expected.tobytes()
 
 
