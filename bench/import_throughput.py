@@ -17,6 +17,7 @@ import itertools
 import json
 import os
 import random
+import resource
 import sys
 import tempfile
 import time
@@ -81,11 +82,19 @@ def main() -> None:
 
             index.merge = timed_merge
             out = io.StringIO()
+            me, children = resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN
+            cpu = [resource.getrusage(who) for who in (me, children)]
             started = time.perf_counter()
             call_command(
                 "plagiarism_import", str(path), workers=args.workers, stdout=out, stderr=sys.stderr
             )
             elapsed = time.perf_counter() - started
+            spent = [
+                (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+                for before, after in zip(
+                    cpu, [resource.getrusage(who) for who in (me, children)], strict=True
+                )
+            ]
             summary = out.getvalue().strip().splitlines()[-1]
             sizes = index.index_bytes()
             total = sizes["main"] + sizes["documents"]
@@ -96,6 +105,11 @@ def main() -> None:
                 f"(main {sizes['main'] / args.papers / 1024:.1f}, documents' table "
                 f"{sizes['documents'] / args.papers / 1024:.2f})",
                 flush=True,
+            )
+            print(
+                f"  CPU: the command's own process {spent[0] / args.papers * 1000:.1f} ms/paper "
+                f"(reading, writing, merging), its workers {spent[1] / args.papers * 1000:.1f} "
+                "ms/paper (preparing)"
             )
             print(f"  {summary}")
             out = io.StringIO()

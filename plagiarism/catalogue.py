@@ -204,12 +204,13 @@ def prepare(item: Item, config: engine.Config, caps: Caps) -> Prepared:
             except ExtractionError as exc:
                 raise Refused(str(exc)) from exc
         text = UNSTORABLE_RE.sub("", text or "").strip()
-        words = len(engine.WORD_RE.findall(text))
+        document = engine.prepare_for_index(text, config)
+        words = len(document.words)
         if not words:
             raise Refused("no text")
         if words > caps.max_words:
             raise Refused(f"more than {caps.max_words:,} words")
-        terms = postings.Terms.of_text(text, config)
+        terms = postings.Terms.of(document, config)
     except Refused as exc:
         return Prepared(item, refused=str(exc))
     return Prepared(

@@ -109,6 +109,7 @@ class Document:
     tokens: list[Token]
     counted: list[bool]  # False for quoted or reference-section words
     grams: list[int]  # hash of the k-gram starting at each token (len = tokens - k + 1)
+    words: list[str] = field(default_factory=list)  # the tokens' normalised words
 
     @property
     def counted_words(self) -> int:
@@ -117,7 +118,8 @@ class Document:
     @cached_property
     def counted_words_list(self) -> list[str]:
         """The counted words, normalised, in order: made once, read for every source."""
-        return [t.word for t, counted in zip(self.tokens, self.counted, strict=True) if counted]
+        words = self.words or [t.word for t in self.tokens]
+        return [word for word, counted in zip(words, self.counted, strict=True) if counted]
 
     @cached_property
     def counted_position(self) -> dict[int, int]:
@@ -354,20 +356,23 @@ def excluded_spans(text: str, config: Config) -> list[tuple[int, int]]:
     return spans
 
 
-def _counted(tokens: Sequence[Token], spans: list[tuple[int, int]]) -> list[bool]:
-    """Whether each token lies outside every span: the spans merged, then one pass."""
+def _counted(starts: Sequence[int], spans: list[tuple[int, int]]) -> list[bool]:
+    """Whether each token (by its start offset) lies outside every span: the spans merged,
+    then one pass."""
     merged: list[list[int]] = []
     for start, end in sorted(spans):
         if merged and start <= merged[-1][1]:
             merged[-1][1] = max(merged[-1][1], end)
         else:
             merged.append([start, end])
-    counted = [True] * len(tokens)
+    counted = [True] * len(starts)
+    if not merged:
+        return counted
     s = 0
-    for n, token in enumerate(tokens):
-        while s < len(merged) and merged[s][1] <= token.start:
+    for n, start in enumerate(starts):
+        while s < len(merged) and merged[s][1] <= start:
             s += 1
-        if s < len(merged) and merged[s][0] <= token.start:
+        if s < len(merged) and merged[s][0] <= start:
             counted[n] = False
     return counted
 
@@ -380,15 +385,32 @@ def gram_hash(words: Iterable[str]) -> int:
 
 def prepare(text: str, config: Config = Config()) -> Document:
     tokens = tokenize(text)
-    counted = _counted(tokens, excluded_spans(text, config))
+    counted = _counted([t.start for t in tokens], excluded_spans(text, config))
     words = [t.word for t in tokens]
-    # gram_hash, inlined: a paper has thousands of k-grams.
+    return Document(text, tokens, counted, _gram_hashes(words, config.k), words)
+
+
+def prepare_for_index(text: str, config: Config = Config()) -> Document:
+    """``prepare`` without the tokens' offsets, which only the alignment needs: the same
+    words, counted flags and k-gram hashes, so the same fingerprints and sketch, in about
+    two thirds of the time (an import prepares every paper of a catalogue)."""
+    spans = excluded_spans(text, config)
+    if text.isascii():
+        words = WORD_RE.findall(text.lower())
+    else:
+        words = [normalise(w) for w in WORD_RE.findall(text)]
+    starts = [m.start() for m in WORD_RE.finditer(text)] if spans else [0] * len(words)
+    counted = _counted(starts, spans)
+    return Document(text, [], counted, _gram_hashes(words, config.k), words)
+
+
+def _gram_hashes(words: list[str], k: int) -> list[int]:
+    """``gram_hash`` of every k-gram, inlined: a paper has thousands."""
     blake, to_int = hashlib.blake2b, int.from_bytes
-    grams = [
+    return [
         to_int(blake(" ".join(gram).encode(), digest_size=8).digest(), "big", signed=True)
-        for gram in zip(*(words[j:] for j in range(config.k)), strict=False)
+        for gram in zip(*(words[j:] for j in range(k)), strict=False)
     ]
-    return Document(text=text, tokens=tokens, counted=counted, grams=grams)
 
 
 def counted_words(document: Document) -> list[str]:
@@ -456,6 +478,23 @@ def _sliding_minima(values: list[int], width: int, stride: int = 1) -> list[int]
     return windows[::stride].min(axis=1).tolist()
 
 
+_MINHASHES: dict[str, tuple[int, ...]] = {}  # a word's min-hash values, one per seed
+_MINHASHES_AT_MOST = 500_000  # words remembered (about 150 MB at most), then forgotten
+
+
+def _minhash_rows(words: list[str]) -> list[list[int]]:
+    """For each seed, the words' min-hash values in order. A word's values never change, and
+    a vocabulary's common words come back in every text: each is computed once."""
+    known = _MINHASHES
+    if len(known) > _MINHASHES_AT_MOST:
+        known.clear()
+    for word in set(words).difference(known):
+        h = int.from_bytes(hashlib.blake2b(word.encode(), digest_size=8).digest(), "big")
+        known[word] = tuple((a * h + b) % _PRIME for a, b in _SEEDS)
+    values = [known[w] for w in words]
+    return [list(row) for row in zip(*values, strict=True)] if values else [[] for _ in _SEEDS]
+
+
 def sketch_at(document: Document, stride: int = SKETCH_STRIDE) -> list[tuple[int, int]]:
     """(key, position) of the MinHash keys of the paper's windows of content words, the
     position being the window's first counted word. Windows are word *sets*: two windows
@@ -468,15 +507,8 @@ def sketch_at(document: Document, stride: int = SKETCH_STRIDE) -> list[tuple[int
     where = [n for n, w in enumerate(counted) if len(w) > 3]
     if not where:
         return []
-    hashed = {
-        w: int.from_bytes(hashlib.blake2b(w.encode(), digest_size=8).digest(), "big")
-        for w in {counted[n] for n in where}
-    }
-    sequence = [hashed[counted[n]] for n in where]
-    per_seed = [
-        _sliding_minima([(a * h + b) % _PRIME for h in sequence], SKETCH_WINDOW, stride)
-        for a, b in _SEEDS
-    ]
+    rows = _minhash_rows([counted[n] for n in where])
+    per_seed = [_sliding_minima(row, SKETCH_WINDOW, stride) for row in rows]
     keys: list[tuple[int, int]] = []
     previous = None
     for window, mins in enumerate(zip(*per_seed, strict=True)):

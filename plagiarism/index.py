@@ -205,6 +205,17 @@ def _write(cursor, kind: int, terms: np.ndarray, docs: np.ndarray, bits: int) ->
     return len(terms)
 
 
+def reclaim() -> None:
+    """After a merge: the terms it moved out of the documents' rows leave dead space there
+    (TOAST chunks mostly); VACUUM frees it (and gives back the trailing pages), and the new
+    main gets its statistics. Not inside a transaction (a test's): VACUUM cannot run there."""
+    if connection.in_atomic_block:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute(f"VACUUM (ANALYZE) {DOC_TABLE}")
+        cursor.execute(f"ANALYZE {BUCKET_TABLE}")
+
+
 def pending_counts() -> tuple[int, int]:
     """(texts in the delta, which checks read; texts staged, which they do not yet)."""
     pending = IndexDoc.objects.exclude(pending_prints__isnull=True)

@@ -40,7 +40,7 @@ class Terms:
 
     @classmethod
     def of_text(cls, text: str, config: engine.Config) -> "Terms":
-        return cls.of(engine.prepare(text, config), config)
+        return cls.of(engine.prepare_for_index(text, config), config)
 
     def pending(self) -> dict[str, bytes]:
         return {"pending_prints": self.prints.tobytes(), "pending_sketch": self.sketch.tobytes()}

@@ -81,4 +81,6 @@ def merge_index(force: bool = False) -> dict:
     delta, staged = index.pending_counts()
     if not force and delta < settings.PLAGIARISM_INDEX_DELTA_MAX and not staged:
         return {"merged": 0, "delta": delta}
-    return index.merge()
+    figures = index.merge()
+    index.reclaim()
+    return figures

@@ -4,6 +4,7 @@ import random
 
 import pytest
 
+from plagiarism import engine
 from plagiarism.engine import (
     Config,
     MemoryCorpus,
@@ -339,3 +340,24 @@ def test_the_verdict_says_made_from_the_source_from_its_threshold_up():
     assert label_for({**leaning, "unrelated": 0.7, "heavy": 0.15}, plagiarised_at=0.4) == (
         "unrelated"
     )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Plain words, then more words: the quick brown fox jumps over the lazy dog again.",
+        "Straße, ÉCOLE and naïve ﬁnance: “quoted words are excluded here” and not elsewhere.",
+        "Some prose of the paper itself. " * 40 + "\n\nReferences\n\n[1] A. Author. A title. 2020.",
+        "",
+    ],
+)
+def test_the_index_prepares_a_text_as_the_check_does(text):
+    """The index prepares its texts without token offsets: the same words, counted words,
+    k-grams, fingerprints and sketch as the check's full preparation, or the two would not
+    find each other."""
+    full, lean = engine.prepare(text), engine.prepare_for_index(text)
+    assert lean.words == [t.word for t in full.tokens]
+    assert (lean.counted, lean.grams) == (full.counted, full.grams)
+    assert engine.fingerprint(lean) == engine.fingerprint(full)
+    assert engine.sketch(lean) == engine.sketch(full)
+    assert not all(full.counted) or "References" not in text

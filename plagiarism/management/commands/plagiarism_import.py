@@ -102,6 +102,7 @@ class Command(BaseCommand):
         merged = None
         if not options["no_merge"]:
             merged = index.merge()
+            index.reclaim()
         self.report(summary, merged)
 
     def run(
@@ -155,6 +156,7 @@ class Command(BaseCommand):
         ]
         removed = catalogue.remove(refs)
         merged = index.merge()
+        index.reclaim()
         self.stdout.write(
             f"removed {removed} works, {len(refs) - removed} not found; "
             f"index merged ({merged['documents']} texts)"

@@ -46,6 +46,7 @@ class Command(BaseCommand):
                     progress.update(len(todo[start : start + batch]))
         with tqdm(total=2 * index.MERGE_CHUNKS, desc="merging", unit="part", disable=None) as bar:
             merged = index.merge(progress=bar.update)
+            index.reclaim()
         if merged.get("busy"):
             raise CommandError("another merge is running: run this again when it ends")
         self.stdout.write(
