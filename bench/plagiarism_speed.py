@@ -1,37 +1,50 @@
-"""Speed and recall of the plagiarism check as the corpus grows.
+"""Speed, size and recall of the plagiarism check as the indexed corpus grows.
 
-    .venv/bin/python bench/plagiarism_speed.py [--sizes 10000,30000,100000] [--queries 30]
+    .venv/bin/python bench/plagiarism_speed.py [--sizes 10000,30000,100000,300000] [--queries 30]
 
-For each size: a synthetic corpus of documents of about 1,500 words drawn from a Zipf-
-distributed vocabulary is stored and indexed with the code the check task runs
-(``paper_index_add``: fingerprints written with COPY); then papers of 5,000 words, each with
-planted passages copied from known places in the corpus (one verbatim, one lightly edited:
-a word in ten replaced), are checked with ``plagiarism.services`` against the PostgreSQL
-index. Prints the index build rate, the index size on disk per document (fingerprints and
-sketches), check latency p50 and p95 with and without the sketch search (the cost of finding
-heavy revisions), and the recall of the planted passages. The corpus grows in place from one size to
-the next. Needs the services up.
+For each size the corpus grows in place to that many documents of about 1,500 words drawn
+from a Zipf-distributed vocabulary of 50,000 words, imported as a back catalogue with the
+command operators run (``plagiarism_import``: prepared on every core, written with COPY,
+merged into main). Then papers of 5,000 words, each with planted passages copied from known
+places in the corpus (one verbatim, one lightly edited: a word in ten replaced), are checked
+with ``plagiarism.services`` against the PostgreSQL index. Prints per size: the build rate,
+the index's size on disk per document, check latency p50 and p95 with and without the sketch
+search, the index search's share, and the recall of the planted passages. At the end: the
+growth from the first size to the last, and a projection to 1,000,000 documents (disk, and
+the memory that keeps the index in cache). Needs the services up.
 """
 
 import argparse
-import itertools
+import io
+import math
 import random
 import sys
+import tempfile
 import time
-import uuid
 from dataclasses import replace
+from pathlib import Path
 
+import numpy as np
 from common import bench_environment, percentile
 
 VOCABULARY = 50_000
 DOC_WORDS = 1500
 PAPER_WORDS = 5000
+PROJECT_TO = 1_000_000
 
 
-def zipf_words(
-    rng: random.Random, cumulative: list[float], vocabulary: list[str], n: int
-) -> list[str]:
-    return rng.choices(vocabulary, cum_weights=cumulative, k=n)
+class Zipf:
+    """Words drawn from a Zipf-distributed vocabulary, many texts at a time."""
+
+    def __init__(self, seed: int) -> None:
+        self.rng = np.random.default_rng(seed)
+        self.vocabulary = np.array([f"w{n}" for n in range(VOCABULARY)], dtype=object)
+        weights = 1 / np.arange(1, VOCABULARY + 1)
+        self.p = weights / weights.sum()
+
+    def texts(self, count: int, words: int) -> list[str]:
+        drawn = self.rng.choice(VOCABULARY, size=(count, words), p=self.p)
+        return [" ".join(self.vocabulary[row]) for row in drawn]
 
 
 class TimedCorpus:
@@ -69,96 +82,73 @@ class TimedCorpus:
         self._search, self._sources = 0.0, 0
 
 
+def grow(path: Path, zipf: Zipf, first: int, count: int) -> None:
+    """A JSON Lines catalogue of ``count`` new documents, numbered from ``first``."""
+    import json
+
+    with path.open("w") as out:
+        for start in range(0, count, 2000):
+            texts = zipf.texts(min(2000, count - start), DOC_WORDS)
+            for n, text in enumerate(texts, start=first + start):
+                out.write(json.dumps({"id": f"doc-{n}", "title": f"Doc {n}", "text": text}))
+                out.write("\n")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--sizes", default="10000,30000,100000")
+    parser.add_argument("--sizes", default="10000,30000,100000,300000")
     parser.add_argument("--queries", type=int, default=30)
+    parser.add_argument("--workers", type=int, default=2)
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     print(
         f"command: .venv/bin/python bench/plagiarism_speed.py --sizes {args.sizes} "
-        f"--queries {args.queries}"
+        f"--queries {args.queries} --workers {args.workers}"
     )
-    with bench_environment("bench_plagiarism"):
-        from django.contrib.auth import get_user_model
-        from django.db import connection, transaction
-        from django.utils import timezone
-        from tqdm import tqdm
+    with bench_environment("bench_plagiarism"), tempfile.TemporaryDirectory() as folder:
+        from django.core.management import call_command
+        from django.db import connection
 
-        from plagiarism import engine
-        from plagiarism.services import PostgresCorpus, engine_config, paper_index_add
-        from submissions.models import Submission
-        from submissions.selectors import PaperText
+        from plagiarism import engine, index
+        from plagiarism.models import PublishedWork
+        from plagiarism.services import PostgresCorpus, engine_config
 
-        rng = random.Random(2026)
-        vocabulary = [f"w{n}" for n in range(VOCABULARY)]
-        cumulative = list(itertools.accumulate(1 / (rank + 1) for rank in range(VOCABULARY)))
+        zipf, rng = Zipf(2026), random.Random(2026)
         config = engine_config()
-        author = get_user_model().objects.create(username="corpus", password="!")  # noqa: S106
-        # Texts, not word lists: millions of small objects kept here would make the garbage
-        # collector's full passes (hundreds of ms) land inside the timed checks.
-        docs: list[tuple[str, str]] = []
-
+        have = 0
+        rows = []
         for size in sizes:
-            new = size - len(docs)
-            indexing = 0.0  # only the indexing, not storing the corpus's submissions
-            for start in tqdm(
-                range(0, new, 500),
-                desc=f"corpus to {size}",
-                unit="x500 docs",
-                disable=None,
-                file=sys.stderr,
-            ):
-                batch = []
-                for _ in range(min(500, new - start)):
-                    words = zipf_words(rng, cumulative, vocabulary, DOC_WORDS)
-                    batch.append((str(uuid.uuid4()), words))
-                with transaction.atomic():
-                    Submission.objects.bulk_create(
-                        Submission(
-                            id=doc_id,
-                            author=author,
-                            title=doc_id[:8],
-                            text=" ".join(words),
-                            word_count=len(words),
-                            content_hash="0" * 64,
-                            created_at=timezone.now(),
-                        )
-                        for doc_id, words in batch
-                    )
-                    started = time.perf_counter()
-                    for doc_id, words in batch:
-                        paper_index_add(
-                            paper=PaperText(doc_id, " ".join(words), author.pk, "", timezone.now()),
-                            config=config,
-                        )
-                    indexing += time.perf_counter() - started
-                docs.extend((doc_id, " ".join(words)) for doc_id, words in batch)
-            build_rate = new / indexing
+            path = Path(folder) / f"to-{size}.jsonl"
+            grow(path, zipf, have, size - have)
+            started = time.perf_counter()
+            call_command("plagiarism_import", str(path), workers=args.workers, stdout=io.StringIO())
+            build_rate = (size - have) / (time.perf_counter() - started)
+            have = size
+            path.unlink()
+            sizes_now = index.index_bytes()
             with connection.cursor() as cursor:
-                cursor.execute("ANALYZE plagiarism_fingerprint")
-                cursor.execute("ANALYZE plagiarism_sketchkey")
-                cursor.execute("SELECT pg_total_relation_size('plagiarism_fingerprint')")
-                index_bytes = cursor.fetchone()[0]
-                cursor.execute("SELECT pg_total_relation_size('plagiarism_sketchkey')")
-                sketch_bytes = cursor.fetchone()[0]
+                cursor.execute("SELECT pg_total_relation_size('plagiarism_publishedwork')")
+                texts_bytes = cursor.fetchone()[0]
+                cursor.execute(
+                    "SELECT kind, count(*), sum(length(keys)) / 2 FROM plagiarism_indexbucket "
+                    "GROUP BY kind ORDER BY kind"
+                )
+                buckets = cursor.fetchall()
 
-            latencies, found, planted = [], 0, 0
-            without_sketches = []  # the same checks with the sketch search off: its cost
+            latencies, without_sketches, found, planted = [], [], 0, 0
             fingerprints_only = replace(config, sketch_candidates=0)
             corpus = TimedCorpus(PostgresCorpus())
             for _ in range(args.queries):
-                words = zipf_words(rng, cumulative, vocabulary, PAPER_WORDS)
+                words = zipf.texts(1, PAPER_WORDS)[0].split()
                 plants = []
                 for kind, length in (("copy", 60), ("edited", 80)):
-                    source_id, source_text = rng.choice(docs)
-                    source_words = source_text.split()
+                    source = PublishedWork.objects.get(external_id=f"doc-{rng.randrange(size)}")
                     at = rng.randrange(0, DOC_WORDS - length)
-                    passage = list(source_words[at : at + length])
+                    passage = source.text.split()[at : at + length]
                     if kind == "edited":
                         for n in range(5, length, 10):
                             passage[n] = "edited"
-                    plants.append((rng.randrange(0, len(words)), source_id, passage))
+                    plants.append((rng.randrange(0, len(words)), str(source.pk), passage))
                 expected, shift = [], 0
                 for where, source_id, passage in sorted(plants, key=lambda plant: plant[0]):
                     start = where + shift  # earlier plants moved this one along
@@ -192,23 +182,70 @@ def main() -> None:
             latencies.sort()
             without_sketches.sort()
             searches = sorted(corpus.search_ms)
+            total = sizes_now["main"] + sizes_now["documents"]
+            row = {
+                "size": size,
+                "build": build_rate,
+                "kib": total / size / 1024,
+                "main": sizes_now["main"],
+                "documents": sizes_now["documents"],
+                "texts": texts_bytes,
+                "p50": percentile(latencies, 0.5),
+                "p95": percentile(latencies, 0.95),
+                "recall": found / planted,
+            }
+            rows.append(row)
+            layout = ", ".join(
+                f"{'fingerprints' if kind == 0 else 'sketch'} {n:,} buckets of "
+                f"{postings / n:.0f} postings"
+                for kind, n, postings in buckets
+            )
             print(
-                f"{size:>7} documents: index build {build_rate:,.0f} docs/s, "
-                f"index {(index_bytes + sketch_bytes) / size / 1024:.1f} KiB/doc "
-                f"(fingerprints {index_bytes / size / 1024:.1f}, "
-                f"sketches {sketch_bytes / size / 1024:.1f}), check of a {PAPER_WORDS}-word "
-                f"paper p50 {percentile(latencies, 0.5):.0f} ms "
-                f"p95 {percentile(latencies, 0.95):.0f} ms "
-                f"(without the sketch search p50 {percentile(without_sketches, 0.5):.0f} ms "
-                f"p95 {percentile(without_sketches, 0.95):.0f} ms), "
-                f"planted-passage recall {found / planted:.3f} ({found}/{planted}); "
-                f"of which the index search p50 {percentile(searches, 0.5):.0f} ms "
-                f"p95 {percentile(searches, 0.95):.0f} ms, "
-                f"sources aligned per check p50 {percentile(sorted(corpus.aligned), 0.5):.0f} "
-                f"max {max(corpus.aligned)}",
+                f"{size:>9,} documents: import {build_rate:,.0f} docs/s, index "
+                f"{row['kib']:.2f} KiB/doc (main {sizes_now['main'] / size / 1024:.2f}, "
+                f"documents' table {sizes_now['documents'] / size / 1024:.2f}; {layout}), "
+                f"check of a {PAPER_WORDS:,}-word paper p50 {row['p50']:.0f} ms "
+                f"p95 {row['p95']:.0f} ms (without the sketch search p50 "
+                f"{percentile(without_sketches, 0.5):.0f} ms p95 "
+                f"{percentile(without_sketches, 0.95):.0f} ms), planted-passage recall "
+                f"{row['recall']:.3f} ({found}/{planted}); of which the index search p50 "
+                f"{percentile(searches, 0.5):.0f} ms p95 {percentile(searches, 0.95):.0f} ms, "
+                f"sources aligned per check p50 "
+                f"{percentile(sorted(corpus.aligned), 0.5):.0f} max {max(corpus.aligned)}",
                 flush=True,
             )
+        if len(rows) > 1:
+            project(rows)
+
+
+def project(rows: list[dict]) -> None:
+    """The growth from the first size to the last, and where it leads at 1,000,000."""
+    first, last = rows[0], rows[-1]
+    scale = last["size"] / first["size"]
+
+    def exponent(key: str) -> float:
+        return math.log(last[key] / first[key]) / math.log(scale) if first[key] > 0 else 0.0
+
+    print(
+        f"growth from {first['size']:,} to {last['size']:,} documents (x{scale:.0f}): "
+        f"check p50 x{last['p50'] / first['p50']:.2f}, p95 x{last['p95'] / first['p95']:.2f} "
+        f"(latency ~ size^{exponent('p50'):.2f} at p50, ^{exponent('p95'):.2f} at p95); "
+        f"index per document {first['kib']:.2f} -> {last['kib']:.2f} KiB"
+    )
+    ahead = PROJECT_TO / last["size"]
+    per_doc = (last["main"] + last["documents"]) / last["size"]
+    texts_per_doc = last["texts"] / last["size"]
+    p50 = last["p50"] * ahead ** exponent("p50")
+    p95 = last["p95"] * ahead ** exponent("p95")
+    print(
+        f"projected at {PROJECT_TO:,} documents (from that growth): check p50 {p50:.0f} ms, "
+        f"p95 {p95:.0f} ms; index {per_doc * PROJECT_TO / 1e9:.1f} GB on disk, which is the "
+        f"memory (shared buffers and page cache) that keeps every search in RAM; the texts "
+        f"themselves {texts_per_doc * PROJECT_TO / 1e9:.1f} GB more on disk (read only for the "
+        f"about 50 candidates a check aligns)",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":
-    main()
+    sys.exit(main())

@@ -227,13 +227,47 @@ class Source(Protocol):
 DIAGONAL_BAND = 40  # words: hits of one copied passage stay within this of each other
 
 
+def best_stretches(
+    pair_terms: np.ndarray,
+    pair_docs: np.ndarray,
+    terms: np.ndarray,
+    positions: np.ndarray,
+    band: int = DIAGONAL_BAND,
+) -> tuple[np.ndarray, np.ndarray]:
+    """(documents, hits): for each document holding some of the paper's terms (the pairs
+    (term, document), distinct), the most distinct terms it shares that the paper has within
+    two neighbouring bands of ``band`` words (``terms[i]`` is at word ``positions[i]``)."""
+    if not len(pair_terms):
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    order = np.argsort(terms, kind="stable")
+    sorted_terms, sorted_bands = terms[order], positions[order] // band
+    first = np.searchsorted(sorted_terms, pair_terms, side="left")
+    last = np.searchsorted(sorted_terms, pair_terms, side="right")
+    counts = last - first  # a term the paper has more than once: each of its places
+    index = np.repeat(first, counts) + (
+        np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    )
+    docs, bands, held = np.repeat(pair_docs, counts), sorted_bands[index], pair_terms.repeat(counts)
+    # A term counts once per band; each band's hits are added to the next band's.
+    cells = np.unique(np.stack([docs, bands, held.astype(np.int64)]), axis=1)
+    keys, hits = np.unique(cells[0] * (1 << 32) + cells[1], return_counts=True)
+    following = np.searchsorted(keys, keys + 1)
+    found = following < len(keys)
+    pairs = hits.copy()
+    pairs[found] += np.where(keys[following[found]] == keys[found] + 1, hits[following[found]], 0)
+    owners = keys >> 32
+    documents, starts = np.unique(owners, return_index=True)
+    return documents, np.maximum.reduceat(pairs, starts)
+
+
 class Corpus(Protocol):
     """What the engine needs of an index: candidates by shared fingerprints, and texts.
 
-    ``candidates`` ranks sources by their best diagonal: the most shared fingerprints whose
-    position in the source minus the position in the paper falls in one band of
-    ``DIAGONAL_BAND`` words. A copied passage puts all its hits on one diagonal; phrases two
-    unrelated texts happen to share scatter. Fingerprints held by more than ``max_df``
+    ``candidates`` ranks sources by their best stretch of the paper (``best_stretches``):
+    the most distinct fingerprints they share within ``2 * DIAGONAL_BAND`` words of the
+    paper. A copied passage puts its hits close together; phrases two unrelated texts happen
+    to share scatter over the paper. (The index keeps no positions in the sources: the
+    alignment finds them in the source's text.) Fingerprints held by more than ``max_df``
     sources are ignored."""
 
     def candidates(
@@ -827,17 +861,25 @@ class MemoryCorpus:
     def candidates(
         self, fingerprints: Sequence[tuple[int, int]], limit: int, min_shared: int
     ) -> list[tuple[str, int]]:
-        bands: dict[tuple[str, int], int] = defaultdict(int)
-        for gram, paper_position in fingerprints:
-            holders = self.postings.get(gram, ())
-            if len({source_id for source_id, _ in holders}) > self.config.max_df:
-                continue
-            for source_id, position in holders:
-                bands[source_id, (position - paper_position) // DIAGONAL_BAND] += 1
-        best: dict[str, int] = defaultdict(int)
-        for (source_id, _), hits in bands.items():
-            best[source_id] = max(best[source_id], hits)
-        ranked = sorted(best.items(), key=lambda item: -item[1])
+        names = sorted(self.documents)
+        number = {name: n for n, name in enumerate(names)}
+        pairs = set()
+        for gram, _ in fingerprints:
+            holders = {source_id for source_id, _ in self.postings.get(gram, ())}
+            if len(holders) <= self.config.max_df:
+                pairs |= {(gram, number[source_id]) for source_id in holders}
+        if not pairs:
+            return []
+        columns = zip(*pairs, strict=True)
+        pair_terms, pair_docs = (np.array(column, dtype=np.int64) for column in columns)
+        docs, hits = best_stretches(
+            pair_terms,
+            pair_docs,
+            np.array([gram for gram, _ in fingerprints], dtype=np.int64),
+            np.array([position for _, position in fingerprints], dtype=np.int64),
+        )
+        best = {names[doc]: hit for doc, hit in zip(docs.tolist(), hits.tolist(), strict=True)}
+        ranked = sorted(best.items(), key=lambda item: (-item[1], item[0]))
         return [(source_id, hits) for source_id, hits in ranked if hits >= min_shared][:limit]
 
     def sources(self, ids: Sequence[str]) -> list["MemorySource"]:

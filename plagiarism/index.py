@@ -79,17 +79,29 @@ def _main(kind: int, terms: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarr
         return decode(cursor.fetchall(), bits)
 
 
-def search(kind: int, terms: np.ndarray, *, limit: int, min_shared: int, max_df: int):
+def search(
+    kind: int,
+    terms: np.ndarray,
+    *,
+    limit: int,
+    min_shared: int,
+    max_df: int,
+    positions: np.ndarray | None = None,
+) -> list[tuple[int, int]]:
     """Documents sharing at least ``min_shared`` of ``terms``, most first, as (doc id,
-    shared). A term held by more than ``max_df`` documents is a common phrase: ignored."""
+    shared). With the terms' ``positions`` in the paper, a document's hits are counted in
+    its best stretch of the paper (``engine.best_stretches``), so hits scattered by chance
+    over a long paper do not make a candidate. A term held by more than ``max_df``
+    documents is a common phrase: ignored."""
     if not len(terms):
         return []
     current = state()
+    wanted_terms = np.unique(terms)
     delta_terms, delta_docs = _delta(kind)  # first the delta, then main: see the module
-    main_terms, main_docs = _main(kind, terms, current.bits(kind))
+    main_terms, main_docs = _main(kind, wanted_terms, current.bits(kind))
     held_terms = np.concatenate([delta_terms, main_terms])
     held_docs = np.concatenate([delta_docs, main_docs])
-    wanted = np.isin(held_terms, terms)
+    wanted = np.isin(held_terms, wanted_terms)
     pairs = np.unique(
         (held_terms[wanted].astype(np.int64) << 32) | held_docs[wanted].astype(np.int64)
     )
@@ -98,12 +110,16 @@ def search(kind: int, terms: np.ndarray, *, limit: int, min_shared: int, max_df:
     term_of, doc_of = pairs >> 32, pairs & 0xFFFFFFFF
     common, holders = np.unique(term_of, return_counts=True)
     rare = np.isin(term_of, common[holders <= max_df])
-    docs, shared = np.unique(doc_of[rare], return_counts=True)
+    if positions is None:
+        docs, shared = np.unique(doc_of[rare], return_counts=True)
+    else:
+        docs, shared = engine.best_stretches(
+            term_of[rare], doc_of[rare], terms.astype(np.int64), positions.astype(np.int64)
+        )
     keep = shared >= min_shared
-    order = np.argsort(-shared[keep], kind="stable")
-    return list(zip(docs[keep][order].tolist(), shared[keep][order].tolist(), strict=True))[
-        : limit * 2
-    ]
+    order = np.lexsort((docs[keep], -shared[keep]))
+    ranked = zip(docs[keep][order].tolist(), shared[keep][order].tolist(), strict=True)
+    return list(ranked)[: limit * 2]
 
 
 # -- adding and removing ------------------------------------------------------------------------

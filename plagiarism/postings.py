@@ -18,10 +18,15 @@ POSTINGS_PER_BUCKET = 64
 MIN_BITS, MAX_BITS = 16, 26  # at least 16: a bucket and its 16 low bits give the whole term
 
 
-def fold(hashes: Iterable[int]) -> np.ndarray:
-    """Signed 64-bit hashes folded to distinct sorted 32-bit terms."""
+def fold_each(hashes: Iterable[int]) -> np.ndarray:
+    """Signed 64-bit hashes folded to 32-bit terms, in order."""
     values = np.fromiter(hashes, dtype=np.int64).view(np.uint64)
-    return np.unique(((values >> np.uint64(32)) ^ values).astype(np.uint32))
+    return ((values >> np.uint64(32)) ^ values).astype(np.uint32)
+
+
+def fold(hashes: Iterable[int]) -> np.ndarray:
+    """Signed 64-bit hashes folded to distinct sorted 32-bit terms (what the index keeps)."""
+    return np.unique(fold_each(hashes))
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+import numpy as np
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max
@@ -48,8 +49,17 @@ class PostgresCorpus:
     def __init__(self, config: engine.Config | None = None) -> None:
         self.max_df = (config or engine_config()).max_df
 
-    def _ranked(self, kind: int, terms, limit: int, min_shared: int) -> list[tuple[str, int]]:
-        found = index.search(kind, terms, limit=limit, min_shared=min_shared, max_df=self.max_df)
+    def _ranked(
+        self, kind: int, terms, limit: int, min_shared: int, positions=None
+    ) -> list[tuple[str, int]]:
+        found = index.search(
+            kind,
+            terms,
+            limit=limit,
+            min_shared=min_shared,
+            max_df=self.max_df,
+            positions=positions,
+        )
         if not found:
             return []
         rows = IndexDoc.objects.filter(id__in=[doc for doc, _ in found]).values_list(
@@ -62,8 +72,9 @@ class PostgresCorpus:
     def candidates(
         self, fingerprints: Sequence[tuple[int, int]], limit: int, min_shared: int
     ) -> list[tuple[str, int]]:
-        terms = postings.fold(h for h, _ in fingerprints)
-        return self._ranked(index.PRINTS, terms, limit, min_shared)
+        terms = postings.fold_each(h for h, _ in fingerprints)
+        positions = np.fromiter((p for _, p in fingerprints), dtype=np.int64)
+        return self._ranked(index.PRINTS, terms, limit, min_shared, positions)
 
     def similar(self, keys: Sequence[int], limit: int, min_hits: int) -> list[tuple[str, int]]:
         return self._ranked(index.SKETCH, postings.fold(keys), limit, min_hits)
