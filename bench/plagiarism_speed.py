@@ -99,6 +99,9 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,30000,100000,300000")
     parser.add_argument("--queries", type=int, default=30)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--partitions", type=int, default=8, help="hash partitions to compare main with (0: none)"
+    )
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",")]
     print(
@@ -216,6 +219,60 @@ def main() -> None:
             )
         if len(rows) > 1:
             project(rows)
+        if args.partitions:
+            partitioned(args.partitions, zipf, args.queries)
+
+
+def partitioned(partitions: int, zipf: Zipf, queries: int) -> None:
+    """Main's search query on the table as it is and on a copy partitioned by hash of the
+    bucket (what Citus or several servers would carry), for the same papers' buckets."""
+    from django.db import connection
+
+    from plagiarism import engine, index, postings
+    from plagiarism.services import engine_config
+
+    config = engine_config()
+    with connection.cursor() as cursor:
+        cursor.execute("DROP TABLE IF EXISTS bench_buckets_hashed")
+        cursor.execute(
+            "CREATE TABLE bench_buckets_hashed (LIKE plagiarism_indexbucket) "
+            "PARTITION BY HASH (bucket)"
+        )
+        for n in range(partitions):
+            cursor.execute(
+                f"CREATE TABLE bench_buckets_hashed_{n} PARTITION OF bench_buckets_hashed "
+                f"FOR VALUES WITH (MODULUS {partitions}, REMAINDER {n})"
+            )
+        cursor.execute("INSERT INTO bench_buckets_hashed SELECT * FROM plagiarism_indexbucket")
+        cursor.execute("ALTER TABLE bench_buckets_hashed ADD PRIMARY KEY (kind, bucket)")
+        cursor.execute("ANALYZE bench_buckets_hashed")
+        bits = index.state().bits(index.PRINTS)
+        timings: dict[str, list[float]] = {"one table": [], f"{partitions} partitions": []}
+        for _ in range(queries):
+            paper = engine.prepare_for_index(zipf.texts(1, PAPER_WORDS)[0], config)
+            terms = postings.fold(h for h, _ in engine.fingerprint(paper, config))
+            buckets = np.unique(terms >> np.uint32(32 - bits)).astype(np.int64).tolist()
+            for name, table in zip(
+                timings, ("plagiarism_indexbucket", "bench_buckets_hashed"), strict=True
+            ):
+                started = time.perf_counter()
+                cursor.execute(
+                    f"SELECT kind, bucket, base, wide, keys, docs FROM {table} "  # noqa: S608
+                    "WHERE kind = 0 AND bucket = ANY(%s)",
+                    [buckets],
+                )
+                cursor.fetchall()
+                timings[name].append((time.perf_counter() - started) * 1000)
+        cursor.execute("DROP TABLE bench_buckets_hashed")
+    print(
+        "main's search query, "
+        + "; ".join(
+            f"{name}: p50 {percentile(sorted(t), 0.5):.1f} ms "
+            f"p95 {percentile(sorted(t), 0.95):.1f} ms"
+            for name, t in timings.items()
+        ),
+        flush=True,
+    )
 
 
 def project(rows: list[dict]) -> None:
@@ -242,7 +299,7 @@ def project(rows: list[dict]) -> None:
         f"p95 {p95:.0f} ms; index {per_doc * PROJECT_TO / 1e9:.1f} GB on disk, which is the "
         f"memory (shared buffers and page cache) that keeps every search in RAM; the texts "
         f"themselves {texts_per_doc * PROJECT_TO / 1e9:.1f} GB more on disk (read only for the "
-        f"about 50 candidates a check aligns)",
+        f"few candidates a check aligns)",
         flush=True,
     )
 

@@ -33,6 +33,7 @@ from submissions.extraction import EXTENSIONS, UNSTORABLE_RE, Caps, ExtractionEr
 
 MAX_FILE_BYTES = 100 * 1024 * 1024
 MAX_TEXT_CHARS = 5_000_000
+MAX_LINE_BYTES = 4 * MAX_TEXT_CHARS  # a line's text, escaped, and its fields
 DOI_RE = re.compile(r"^10\.\d{4,9}/\S+$")
 DOI_PREFIX_RE = re.compile(r"^(?:https?://(?:dx\.)?doi\.org/|doi:)", re.IGNORECASE)
 FIELD_LIMITS = {"id": 300, "title": 1000, "authors": 2000, "doi": 300, "url": 1000}
@@ -90,7 +91,7 @@ def count_items(path: Path) -> int:
     if path.is_dir():
         return sum(1 for p in path.rglob("*") if p.is_file())
     with path.open("rb") as lines:
-        return sum(1 for line in lines if line.strip())
+        return sum(1 for line in iter(lambda: lines.readline(MAX_LINE_BYTES), b"") if line.strip())
 
 
 def _files(root: Path) -> Iterator[Item | tuple[str, str]]:
@@ -105,10 +106,17 @@ def _files(root: Path) -> Iterator[Item | tuple[str, str]]:
 
 def _lines(path: Path) -> Iterator[Item | tuple[str, str]]:
     with path.open("rb") as lines:
-        for number, raw in enumerate(lines, start=1):
+        number = 0
+        while raw := lines.readline(MAX_LINE_BYTES + 1):
+            number += 1
+            label = f"line {number}"
+            if len(raw) > MAX_LINE_BYTES and not raw.endswith(b"\n"):
+                while (rest := lines.readline(MAX_LINE_BYTES)) and not rest.endswith(b"\n"):
+                    pass  # the rest of a line too long to read: skipped, not held
+                yield label, f"longer than {MAX_LINE_BYTES:,} bytes"
+                continue
             if not raw.strip():
                 continue
-            label = f"line {number}"
             try:
                 record = json.loads(raw)
                 yield _item(record, label, path.parent)

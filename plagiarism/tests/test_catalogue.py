@@ -199,3 +199,12 @@ def test_works_are_listed_in_the_admin_with_search(tmp_path):
 def test_an_import_of_a_missing_path_is_one_readable_line():
     with pytest.raises(CommandError, match="no such file or directory"):
         run("plagiarism_import", "/nonexistent/catalogue.jsonl")
+
+
+def test_a_line_too_long_is_refused_without_being_held(tmp_path, monkeypatch):
+    monkeypatch.setattr(catalogue, "MAX_LINE_BYTES", 5000)
+    path = jsonl(tmp_path / "c.jsonl", [work(1, text=prose(990, 2000)), work(2)])
+    output = run("plagiarism_import", path)
+    assert "refused: line 1: longer than 5,000 bytes" in output
+    assert "imported 1," in output
+    assert list(PublishedWork.objects.values_list("external_id", flat=True)) == ["jcl-2"]
