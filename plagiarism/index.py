@@ -25,12 +25,13 @@ import logging
 from collections.abc import Callable
 
 import numpy as np
+import psycopg
 from django.db import connection, transaction
 from django.utils import timezone
 
 from plagiarism import engine
 from plagiarism.models import IndexBucket, IndexDoc, IndexState
-from plagiarism.postings import Terms, bits_for, decode, encode_rows, unpack
+from plagiarism.postings import Packed, Terms, bits_for, decode_packed, encode_rows, unpack
 
 logger = logging.getLogger(__name__)
 
@@ -68,15 +69,36 @@ def _delta(kind: int) -> tuple[np.ndarray, np.ndarray]:
     return terms, docs
 
 
+# One row for any number of buckets: their columns as arrays, their bytes joined (in
+# bucket order), so Python handles a handful of values, not a tuple per bucket.
+PACKED_SQL = """
+    SELECT coalesce(array_agg(bucket ORDER BY bucket), '{{}}'),
+           coalesce(array_agg(base ORDER BY bucket), '{{}}'),
+           coalesce(array_agg(wide ORDER BY bucket), '{{}}'),
+           coalesce(array_agg(length(keys) / 2 ORDER BY bucket), '{{}}'),
+           coalesce(string_agg(keys, ''::bytea ORDER BY bucket), ''::bytea),
+           coalesce(string_agg(docs, ''::bytea ORDER BY bucket) FILTER (WHERE NOT wide), ''),
+           coalesce(string_agg(docs, ''::bytea ORDER BY bucket) FILTER (WHERE wide), '')
+    FROM {table} WHERE kind = %s AND {where}
+"""
+
+
+def _read(kind: int, bits: int, where: str, params: list, table: str = BUCKET_TABLE):
+    """(terms, documents) of the bucket rows ``where`` says, through one packed row in
+    PostgreSQL's binary format (no hex decoding of the bytes)."""
+    connection.ensure_connection()
+    # Django's cursors bind on the client, which cannot read binary results: a plain one.
+    with psycopg.Cursor(connection.connection) as cursor:
+        cursor.execute(PACKED_SQL.format(table=table, where=where), [kind, *params], binary=True)
+        row = cursor.fetchone()
+    return decode_packed(Packed(*row[:4], *(bytes(b) for b in row[4:])), bits)
+
+
 def _main(kind: int, terms: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
-    buckets = np.unique(terms >> np.uint32(32 - bits)).astype(np.int64).tolist()
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT kind, bucket, base, wide, keys, docs FROM {BUCKET_TABLE} "  # noqa: S608
-            "WHERE kind = %s AND bucket = ANY(%s)",
-            [kind, buckets],
-        )
-        return decode(cursor.fetchall(), bits)
+    buckets = np.unique(terms >> np.uint32(32 - bits))
+    # The buckets as an array literal: psycopg's list adapter costs milliseconds for thousands.
+    literal = "{" + ",".join(map(str, buckets.tolist())) + "}"
+    return _read(kind, bits, "bucket = ANY(%s::int4[])", [literal])
 
 
 def search(
@@ -179,12 +201,9 @@ def merge(*, progress: Callable[[int], None] | None = None) -> dict:
                 for chunk in range(MERGE_CHUNKS):
                     first = chunk << (32 - 4) >> (32 - old_bits)
                     last = (chunk + 1) << (32 - 4) >> (32 - old_bits)
-                    cursor.execute(
-                        f"SELECT kind, bucket, base, wide, keys, docs FROM {BUCKET_TABLE} "  # noqa: S608
-                        "WHERE kind = %s AND bucket >= %s AND bucket < %s",
-                        [kind, first, last],
+                    terms, docs = _read(
+                        kind, old_bits, "bucket >= %s AND bucket < %s", [first, last]
                     )
-                    terms, docs = decode(cursor.fetchall(), old_bits)
                     keep = np.isin(docs, live) & ~np.isin(docs, pending_ids)
                     mine = (add_terms >> np.uint32(28)) == chunk
                     terms = np.concatenate([terms[keep], add_terms[mine]])

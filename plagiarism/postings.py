@@ -90,20 +90,52 @@ def decode(rows: Sequence[tuple], bits: int) -> tuple[np.ndarray, np.ndarray]:
     """(terms, documents) of bucket rows (kind, bucket, base, wide, keys, docs)."""
     if not rows:
         return np.empty(0, np.uint32), np.empty(0, np.int64)
-    low = 32 - bits
-    keys = np.frombuffer(b"".join(bytes(r[4]) for r in rows), dtype=np.uint16)
-    lengths = np.fromiter((len(r[4]) // 2 for r in rows), dtype=np.int64, count=len(rows))
-    steps = np.concatenate(
-        [np.frombuffer(bytes(r[5]), dtype=np.uint32 if r[3] else np.uint16) for r in rows]
-    ).astype(np.int64)
+    return decode_packed(
+        Packed(
+            buckets=[r[1] for r in rows],
+            bases=[r[2] for r in rows],
+            wides=[r[3] for r in rows],
+            lengths=[len(r[4]) // 2 for r in rows],
+            keys=b"".join(bytes(r[4]) for r in rows),
+            narrow=b"".join(bytes(r[5]) for r in rows if not r[3]),
+            wide=b"".join(bytes(r[5]) for r in rows if r[3]),
+        ),
+        bits,
+    )
+
+
+@dataclass(frozen=True)
+class Packed:
+    """Bucket rows in bucket order, their arrays joined: the keys of all, the steps of the
+    narrow rows and of the wide rows (each in the same order). What one query returns."""
+
+    buckets: Sequence[int]
+    bases: Sequence[int]
+    wides: Sequence[bool]
+    lengths: Sequence[int]  # postings per row
+    keys: bytes
+    narrow: bytes
+    wide: bytes
+
+
+def decode_packed(packed: Packed, bits: int) -> tuple[np.ndarray, np.ndarray]:
+    """(terms, documents) of packed bucket rows, every row at once."""
+    keys = np.frombuffer(packed.keys, dtype=np.uint16)
+    if not len(keys):
+        return np.empty(0, np.uint32), np.empty(0, np.int64)
+    buckets = np.asarray(packed.buckets, dtype=np.int64)
+    lengths = np.asarray(packed.lengths, dtype=np.int64)
+    steps = np.empty(len(keys), dtype=np.int64)
+    in_wide = np.repeat(np.asarray(packed.wides, dtype=bool), lengths)
+    steps[~in_wide] = np.frombuffer(packed.narrow, dtype=np.uint16)
+    steps[in_wide] = np.frombuffer(packed.wide, dtype=np.uint32)
     starts = np.cumsum(lengths) - lengths
     running = np.cumsum(steps)
     # Each row's documents: its base plus the running sum of its own steps.
     before = np.repeat(running[starts] - steps[starts], lengths)
-    bases = np.repeat(np.fromiter((r[2] for r in rows), dtype=np.int64, count=len(rows)), lengths)
-    docs = bases + running - before
-    buckets = np.repeat(np.fromiter((r[1] for r in rows), dtype=np.int64, count=len(rows)), lengths)
-    terms = (buckets << low) | (keys.astype(np.int64) & ((1 << low) - 1))
+    docs = np.repeat(np.asarray(packed.bases, dtype=np.int64), lengths) + running - before
+    low = 32 - bits
+    terms = (np.repeat(buckets, lengths) << low) | (keys.astype(np.int64) & ((1 << low) - 1))
     return terms.astype(np.uint32), docs
 
 

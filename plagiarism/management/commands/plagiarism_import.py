@@ -31,6 +31,12 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-merge", action="store_true", help="leave the works staged (merge later)"
         )
+        parser.add_argument(
+            "--merge-every",
+            type=int,
+            default=100_000,
+            help="merge after this many works (a merge's memory grows with the works it takes)",
+        )
 
     def handle(self, *args, path: Path, remove: bool, workers: int, batch: int, **options):
         if not path.exists():
@@ -48,12 +54,18 @@ class Command(BaseCommand):
         pending: list[catalogue.Prepared] = []
         files = path.is_dir()
 
+        staged = [0]
+
         def flush() -> None:
             written = catalogue.write(pending)
             summary.imported += len(written)
             lost = {p.item.ref for p in pending} - {p.item.ref for p in written}
             summary.already += len(lost)  # another import wrote them meanwhile
             pending.clear()
+            staged[0] += len(written)
+            if not options["no_merge"] and staged[0] >= options["merge_every"] > 0:
+                index.merge()  # and the works so far become visible to checks
+                staged[0] = 0
 
         def readable():
             for item in catalogue.items_of(path):
