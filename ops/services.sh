@@ -98,6 +98,18 @@ pg_ready() { pg_isready -q -h 127.0.0.1 -p "$PG_PORT"; }
 
 pg_psql() { as_root runuser -u postgres -- psql -p "$PG_PORT" -v ON_ERROR_STOP=1 -qtA "$@"; }
 
+# Settings of our own, in the cluster's conf.d (Debian's postgresql.conf includes it):
+# shared buffers large enough to hold the plagiarism index's buckets (README: the index past
+# one server). Returns 0 when it changed the file (a running server must restart).
+PG_SHARED_BUFFERS="${PG_SHARED_BUFFERS:-2GB}"
+pg_tune() {
+  local conf="/etc/postgresql/$1/$2/conf.d/papers.conf"
+  local want="# Written by ops/services.sh (PG_SHARED_BUFFERS): the plagiarism index in memory.
+shared_buffers = '$PG_SHARED_BUFFERS'"
+  [ "$(cat "$conf" 2>/dev/null)" = "$want" ] && return 1
+  printf '%s\n' "$want" | as_root tee "$conf" >/dev/null
+}
+
 postgres_start() {
   if ! command -v pg_ctlcluster >/dev/null || [ -z "$(pg_version)" ]; then
     apt_install postgresql
@@ -109,8 +121,13 @@ postgres_start() {
       || die "postgres: could not create cluster $version/$cluster (see $LOG/postgres.log)"
   fi
   ln -sf "/var/log/postgresql/postgresql-$version-$cluster.log" "$LOG/postgres.log"
+  local tuned=""
+  pg_tune "$version" "$cluster" && tuned=yes
   if pg_lsclusters -h | awk -v v="$version" -v c="$cluster" '$1 == v && $2 == c && $4 == "online"' | grep -q .; then
-    :
+    if [ -n "$tuned" ]; then
+      as_root pg_ctlcluster "$version" "$cluster" restart \
+        || die "postgres: pg_ctlcluster $version $cluster restart failed (see $LOG/postgres.log)"
+    fi
   else
     if port_open "$PG_PORT"; then die "postgres: port $PG_PORT is taken by another process"; fi
     as_root pg_ctlcluster "$version" "$cluster" start \

@@ -173,10 +173,12 @@ def merge(*, progress: Callable[[int], None] | None = None) -> dict:
             if not cursor.fetchone()[0]:
                 return {"merged": 0, "busy": True}
         current = state()
+        # Locked: a reindex storing new terms on one of them, or a paper indexed again,
+        # waits for this merge, or the terms it wrote would be cleared below unmerged.
         pending = list(
-            IndexDoc.objects.exclude(pending_prints__isnull=True).values_list(
-                "id", "pending_prints", "pending_sketch"
-            )
+            IndexDoc.objects.select_for_update()
+            .exclude(pending_prints__isnull=True)
+            .values_list("id", "pending_prints", "pending_sketch")
         )
         pending_ids = np.fromiter((p[0] for p in pending), dtype=np.int64, count=len(pending))
         live = np.fromiter(IndexDoc.objects.values_list("id", flat=True), dtype=np.int64)
@@ -231,9 +233,12 @@ def merge(*, progress: Callable[[int], None] | None = None) -> dict:
 
 
 def _write(cursor, kind: int, terms: np.ndarray, docs: np.ndarray, bits: int) -> int:
-    """COPY ``terms`` of ``docs`` into the next main as bucket rows."""
+    """COPY ``terms`` of ``docs`` into the next main as bucket rows, frozen: the table was
+    made in this transaction, so its rows need no hint bits set by the first checks that
+    read them (which would write every page of the new main again, in the checks' time)."""
     with cursor.copy(
-        f"COPY {BUCKET_TABLE}_next (kind, bucket, base, wide, keys, docs) FROM STDIN"
+        f"COPY {BUCKET_TABLE}_next (kind, bucket, base, wide, keys, docs) FROM STDIN "
+        "WITH (FREEZE)"
     ) as copy:
         for row in encode_rows(terms, docs, bits):
             copy.write_row((kind, *row))

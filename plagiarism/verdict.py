@@ -103,12 +103,11 @@ def lcs_length(a: Sequence, b: Sequence) -> int:
 
 
 def _grams(words: Sequence[str], n: int) -> set:
-    return {tuple(words[i : i + n]) for i in range(len(words) - n + 1)}
+    return set(zip(*(words[i:] for i in range(n)), strict=False))
 
 
-def containment(paper: Sequence[str], source: Sequence[str], n: int) -> float:
-    mine = _grams(paper, n)
-    return len(mine & _grams(source, n)) / len(mine) if mine else 0.0
+def _contained(mine: set, theirs: set) -> float:
+    return len(mine & theirs) / len(mine) if mine else 0.0
 
 
 def signals(paper: Sequence[str], source: Sequence[str], coverage: float) -> dict[str, float]:
@@ -118,13 +117,15 @@ def signals(paper: Sequence[str], source: Sequence[str], coverage: float) -> dic
     a = [ids.setdefault(w, len(ids)) for w in paper]
     b = [ids.setdefault(w, len(ids)) for w in source]
     common = lcs_length(a, b)
+    mine = {n: _grams(paper, n) for n in (1, 2, 3)}  # each made once, not per signal
+    theirs = {n: _grams(source, n) for n in (1, 2, 3)}
     return {
-        "unigram": containment(paper, source, 1),
-        "bigram": containment(paper, source, 2),
-        "trigram": containment(paper, source, 3),
+        "unigram": _contained(mine[1], theirs[1]),
+        "bigram": _contained(mine[2], theirs[2]),
+        "trigram": _contained(mine[3], theirs[3]),
         "lcs": common / len(a) if a else 0.0,
         "coverage": coverage,
-        "source_bigram": containment(source, paper, 2),
+        "source_bigram": _contained(theirs[2], mine[2]),
         "lcs_source": common / len(b) if b else 0.0,
     }
 
