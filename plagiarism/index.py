@@ -237,8 +237,7 @@ def _write(cursor, kind: int, terms: np.ndarray, docs: np.ndarray, bits: int) ->
     made in this transaction, so its rows need no hint bits set by the first checks that
     read them (which would write every page of the new main again, in the checks' time)."""
     with cursor.copy(
-        f"COPY {BUCKET_TABLE}_next (kind, bucket, base, wide, keys, docs) FROM STDIN "
-        "WITH (FREEZE)"
+        f"COPY {BUCKET_TABLE}_next (kind, bucket, base, wide, keys, docs) FROM STDIN WITH (FREEZE)"
     ) as copy:
         for row in encode_rows(terms, docs, bits):
             copy.write_row((kind, *row))
