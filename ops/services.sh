@@ -239,7 +239,6 @@ kafka_configure() {
 }
 
 kafka_ready() {
-  [ -x "$PY" ] || die "kafka: $PY is missing; run 'make venv' first"
   "$PY" "$ROOT/ops/kafka_ready.py" "127.0.0.1:$KAFKA_PORT"
 }
 
@@ -271,6 +270,9 @@ kafka_wait() {
 }
 
 kafka_start() {
+  # The readiness probe is Python (kafka-python): checked here, since the probe's own output
+  # is discarded while it polls.
+  [ -x "$PY" ] || die "kafka: $PY is missing; run 'make venv' first"
   kafka_resolve
   local n
   # Every node first (a cluster node answers only once a quorum of controllers is up), then
