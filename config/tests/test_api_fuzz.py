@@ -1,6 +1,11 @@
 """The API against generated hostile input: schemathesis, run as integrations run it (its
-CLI, over HTTP, against the schema the live server publishes), with every check and every
-phase (examples, coverage, fuzzing, stateful), as an author and as an editor.
+CLI, over HTTP, against the schema the live server publishes), with every check: as an editor
+in every phase (examples, coverage, fuzzing, stateful), as an author in every phase but
+coverage. Coverage is schemathesis' deterministic walk of each schema's boundaries (half the
+run's time): it exercises the serializers' validation, the same code for either role; what
+differs for an author (which operations refuse them, what they may read back) is what the
+fuzzing and stateful phases reach. ``API_FUZZ_EVERY_PHASE=1`` (as ``bench/api_fuzz.py`` runs it)
+puts the author through coverage as well.
 
 Passing means: never a 5xx; every status code, content type, header and body as the schema
 documents it; every body the schema allows is taken (but where ``config/fuzz/
@@ -23,7 +28,11 @@ from harness import ROOT, client_for
 from submissions.tests.factories import EditorFactory, UserFactory
 
 CONFIG = ROOT / "config" / "fuzz" / "schemathesis.toml"
-PHASES = "examples,coverage,fuzzing,stateful"
+PHASES = {
+    "editor": "examples,coverage,fuzzing,stateful",
+    "author": "examples,fuzzing,stateful",
+}
+AT_LEAST = {"editor": 1000, "author": 400}  # cases: a run that generates few has tested little
 SCHEMATHESIS = Path(sys.executable).parent / "schemathesis"
 
 
@@ -52,7 +61,7 @@ def test_the_api_passes_every_check_in_every_phase(live_api, relaxed_limits, rol
         "--checks",
         "all",
         "--phases",
-        PHASES,
+        PHASES["editor" if os.environ.get("API_FUZZ_EVERY_PHASE") else role],
         "--header",
         f"Authorization: {token}",
         "--max-examples",
@@ -72,4 +81,4 @@ def test_the_api_passes_every_check_in_every_phase(live_api, relaxed_limits, rol
             out.write(f"== {role}\n{output}\n")
     assert result.returncode == 0, output[-6000:]
     cases = re.search(r"(\d+) generated, (\d+) passed", output)
-    assert cases and int(cases[1]) == int(cases[2]) > 500, output[-2000:]
+    assert cases and int(cases[1]) == int(cases[2]) > AT_LEAST[role], output[-2000:]
