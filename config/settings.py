@@ -301,6 +301,9 @@ KAFKA_TOPIC_PARTITIONS = env.int("KAFKA_TOPIC_PARTITIONS", default=6)
 KAFKA_REPLICATION_FACTOR = env.int("KAFKA_REPLICATION_FACTOR", default=1)
 # Replicas that must have a write before it is acknowledged (acks=all): 2 on a 3-node cluster.
 KAFKA_MIN_INSYNC_REPLICAS = env.int("KAFKA_MIN_INSYNC_REPLICAS", default=1)
+# How long the admin (kafka_topics, outbox_status) and a starting consumer wait for a first
+# answer from the broker before saying it is unreachable (a consumer then retries with backoff).
+KAFKA_BOOTSTRAP_TIMEOUT_MS = env.int("KAFKA_BOOTSTRAP_TIMEOUT_MS", default=15_000)
 KAFKA_RETENTION_MS = env.int("KAFKA_RETENTION_MS", default=7 * 24 * 3600 * 1000)
 # Compression of what the relay (and the dead-letter producer) send: none, gzip, lz4, zstd.
 KAFKA_COMPRESSION_TYPE = env.str("KAFKA_COMPRESSION_TYPE", default="lz4")

@@ -11,7 +11,7 @@ def kafka_admin(**overrides: Any) -> KafkaAdminClient:
         "bootstrap_servers": settings.KAFKA_BOOTSTRAP_SERVERS,
         "client_id": "papers-admin",
         "request_timeout_ms": 10_000,
-        "bootstrap_timeout_ms": 15_000,
+        "bootstrap_timeout_ms": settings.KAFKA_BOOTSTRAP_TIMEOUT_MS,
     }
     return KafkaAdminClient(**(config | overrides))
 
@@ -44,5 +44,6 @@ def kafka_consumer(*topics: str, group_id: str | None, **overrides: Any) -> Kafk
         "enable_auto_commit": False,
         "auto_offset_reset": "earliest",
         "allow_auto_create_topics": False,
+        "bootstrap_timeout_ms": settings.KAFKA_BOOTSTRAP_TIMEOUT_MS,
     }
     return KafkaConsumer(*topics, **(config | overrides))

@@ -65,6 +65,7 @@ def test_kafka_topics_creates_every_topic_with_partitions_and_seven_day_retentio
 
 def test_kafka_topics_says_in_one_line_when_the_broker_is_unreachable(settings):
     settings.KAFKA_BOOTSTRAP_SERVERS = ["127.0.0.1:1"]
+    settings.KAFKA_BOOTSTRAP_TIMEOUT_MS = 2000
     with pytest.raises(CommandError, match="cannot reach or change the broker"):
         run("kafka_topics")
 

@@ -225,6 +225,7 @@ def test_two_consumers_split_the_partitions_and_a_killed_one_hands_them_over(pap
 
 def test_a_consumer_started_while_kafka_is_down_waits_for_it_and_stops_cleanly(settings, caplog):
     settings.KAFKA_BOOTSTRAP_SERVERS = ["127.0.0.1:1"]  # nothing listens there
+    settings.KAFKA_BOOTSTRAP_TIMEOUT_MS = 2000
     group = ConsumerGroup(name=unique_name("waiting-"), handlers={PaperUploaded: lambda e: None})
     with (
         caplog.at_level("WARNING", logger="outbox.consumer"),
