@@ -31,7 +31,16 @@ from django.utils import timezone
 
 from plagiarism import engine
 from plagiarism.models import IndexBucket, IndexDoc, IndexState
-from plagiarism.postings import Packed, Terms, bits_for, decode_packed, encode_rows, unpack
+from plagiarism.postings import (
+    Packed,
+    Terms,
+    bits_for,
+    decode_packed,
+    distinct,
+    encode_rows,
+    member,
+    unpack,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -95,7 +104,7 @@ def _read(kind: int, bits: int, where: str, params: list, table: str = BUCKET_TA
 
 
 def _main(kind: int, terms: np.ndarray, bits: int) -> tuple[np.ndarray, np.ndarray]:
-    buckets = np.unique(terms >> np.uint32(32 - bits))
+    buckets = distinct(terms >> np.uint32(32 - bits))
     # The buckets as an array literal: psycopg's list adapter costs milliseconds for thousands.
     literal = "{" + ",".join(map(str, buckets.tolist())) + "}"
     return _read(kind, bits, "bucket = ANY(%s::int4[])", [literal])
@@ -118,20 +127,21 @@ def search(
     if not len(terms):
         return []
     current = state()
-    wanted_terms = np.unique(terms)
+    wanted_terms = distinct(terms)
     delta_terms, delta_docs = _delta(kind)  # first the delta, then main: see the module
     main_terms, main_docs = _main(kind, wanted_terms, current.bits(kind))
     held_terms = np.concatenate([delta_terms, main_terms])
     held_docs = np.concatenate([delta_docs, main_docs])
-    wanted = np.isin(held_terms, wanted_terms)
-    pairs = np.unique(
+    wanted = member(held_terms, wanted_terms)
+    pairs = distinct(
         (held_terms[wanted].astype(np.int64) << 32) | held_docs[wanted].astype(np.int64)
     )
     if not len(pairs):
         return []
     term_of, doc_of = pairs >> 32, pairs & 0xFFFFFFFF
-    common, holders = np.unique(term_of, return_counts=True)
-    rare = np.isin(term_of, common[holders <= max_df])
+    # pairs are sorted by term: each term's holders are one run
+    _, holders = np.unique(term_of, return_counts=True)
+    rare = np.repeat(holders <= max_df, holders)
     if positions is None:
         docs, shared = np.unique(doc_of[rare], return_counts=True)
     else:

@@ -18,6 +18,28 @@ POSTINGS_PER_BUCKET = 64
 MIN_BITS, MAX_BITS = 16, 26  # at least 16: a bucket and its 16 low bits give the whole term
 
 
+def distinct(values: np.ndarray) -> np.ndarray:
+    """The sorted distinct values of a 1-d array. ``np.unique`` gives the same, but since
+    numpy 2.3 it hashes first: ten times slower on the hundred thousand integers of one
+    check's postings (a third of a check's time at 100,000 documents)."""
+    ordered = np.sort(values)
+    if len(ordered) < 2:
+        return ordered
+    first = np.empty(len(ordered), dtype=bool)
+    first[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    return ordered[first]
+
+
+def member(values: np.ndarray, ordered: np.ndarray) -> np.ndarray:
+    """Which ``values`` are in ``ordered`` (sorted, distinct): ``np.isin`` by binary search,
+    without sorting both again."""
+    if not len(ordered):
+        return np.zeros(len(values), dtype=bool)
+    at = np.searchsorted(ordered, values).clip(max=len(ordered) - 1)
+    return ordered[at] == values
+
+
 def fold_each(hashes: Iterable[int]) -> np.ndarray:
     """Signed 64-bit hashes folded to 32-bit terms, in order."""
     values = np.fromiter(hashes, dtype=np.int64).view(np.uint64)
@@ -26,7 +48,7 @@ def fold_each(hashes: Iterable[int]) -> np.ndarray:
 
 def fold(hashes: Iterable[int]) -> np.ndarray:
     """Signed 64-bit hashes folded to distinct sorted 32-bit terms (what the index keeps)."""
-    return np.unique(fold_each(hashes))
+    return distinct(fold_each(hashes))
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,16 @@ def test_bucket_rows_decode_to_the_postings_they_encode():
     assert len(decoded_terms) == len(expected)
 
 
+@pytest.mark.parametrize("size", [0, 1, 2, 5000])
+def test_distinct_and_member_agree_with_numpy(size):
+    rng = np.random.default_rng(size)
+    values = rng.integers(0, 300, size=size, dtype=np.int64) << 20  # repeats, far apart
+    assert np.array_equal(postings.distinct(values), np.unique(values))
+    ordered = np.unique(rng.integers(0, 300, size=size // 2 + 1, dtype=np.int64) << 20)
+    for among in (ordered, ordered[:0]):
+        assert np.array_equal(postings.member(values, among), np.isin(values, among))
+
+
 def test_bits_grow_with_the_postings_so_a_bucket_stays_small():
     assert postings.bits_for(0) == postings.MIN_BITS
     assert postings.bits_for(64 << 20) == 20
