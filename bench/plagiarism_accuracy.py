@@ -202,15 +202,12 @@ def replace_config(config: engine.Config, **changes) -> engine.Config:
 
 
 def planted(config: engine.Config, documents: int, papers: int, seed: int) -> None:
-    from plagiarism_speed import DOC_WORDS, PAPER_WORDS, VOCABULARY, zipf_words
+    from plagiarism_speed import DOC_WORDS, PAPER_WORDS, Zipf
 
-    rng = random.Random(seed)
-    vocabulary = [f"w{n}" for n in range(VOCABULARY)]
-    cumulative = list(itertools.accumulate(1 / (rank + 1) for rank in range(VOCABULARY)))
+    rng, zipf = random.Random(seed), Zipf(seed)
     corpus = engine.MemoryCorpus(config=config)
     docs = []
-    for n in range(documents):
-        text = " ".join(zipf_words(rng, cumulative, vocabulary, DOC_WORDS))
+    for n, text in enumerate(zipf.texts(documents, DOC_WORDS)):
         corpus.add(f"doc{n}", text, author_id=f"a{n}")
         docs.append(text.split())
     kinds = ["verbatim", "light", "heavy", "clean"]
@@ -219,7 +216,7 @@ def planted(config: engine.Config, documents: int, papers: int, seed: int) -> No
     implicated_right = implicated_wrong = 0
     for n in range(papers):
         kind = kinds[n % 4]
-        words = zipf_words(rng, cumulative, vocabulary, PAPER_WORDS)
+        words = zipf.texts(1, PAPER_WORDS)[0].split()
         source = None
         if kind != "clean":
             source = rng.randrange(documents)
