@@ -106,7 +106,7 @@ def main() -> None:
     sizes = [int(s) for s in args.sizes.split(",")]
     print(
         f"command: .venv/bin/python bench/plagiarism_speed.py --sizes {args.sizes} "
-        f"--queries {args.queries} --workers {args.workers}"
+        f"--queries {args.queries} --workers {args.workers} --partitions {args.partitions}"
     )
     with bench_environment("bench_plagiarism"), tempfile.TemporaryDirectory() as folder:
         from django.core.management import call_command
