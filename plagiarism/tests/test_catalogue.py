@@ -10,7 +10,7 @@ from django.test import Client
 from harness import client_for
 from outbox.models import OutboxEvent
 from plagiarism import catalogue
-from plagiarism.models import IndexDoc, PublishedWork
+from plagiarism.models import IndexDoc, IndexState, PublishedWork
 from plagiarism.tests.factories import prose
 from plagiarism.tests.test_reports import checked, report_url
 from submissions.tests.factories import UserFactory, docx_bytes, pdf_bytes
@@ -93,8 +93,11 @@ def test_a_json_lines_import_skips_duplicates_refuses_with_reasons_and_resumes(
     assert not IndexDoc.objects.filter(pending_prints__isnull=False).exists()
     assert not OutboxEvent.objects.exists()  # sources, not submissions: nobody is told
 
+    merged_at = IndexState.objects.get().merged_at
     again = run("plagiarism_import", path)
     assert "imported 0, skipped 3 already imported" in again
+    assert "index unchanged (nothing to merge)" in again  # a resumed no-op rewrites nothing
+    assert IndexState.objects.get().merged_at == merged_at
     assert PublishedWork.objects.count() == 3
 
 

@@ -111,11 +111,7 @@ class Command(BaseCommand):
                     "again to go on"
                 ) from None
             flush()
-        merged = None
-        if not options["no_merge"]:
-            merged = index.merge()
-            index.reclaim()
-        self.report(summary, merged)
+        self.report(summary, None if options["no_merge"] else merge_now())
 
     def run(
         self, pool, prepare, items, chunk, seconds, summary, hashes, pending, flush, progress, batch
@@ -151,7 +147,7 @@ class Command(BaseCommand):
             if len(pending) >= batch:
                 flush()
 
-    def report(self, summary: catalogue.Summary, merged: dict | None) -> None:
+    def report(self, summary: catalogue.Summary, merged: str | None) -> None:
         for label, same in summary.duplicates:
             self.stdout.write(f"  duplicate: {label}: the same text as {same}")
         for label, reason in summary.refused:
@@ -159,7 +155,7 @@ class Command(BaseCommand):
         self.stdout.write(
             f"imported {summary.imported}, skipped {summary.already} already imported and "
             f"{len(summary.duplicates)} duplicates (same text), refused {len(summary.refused)}"
-            + ("" if merged is None else f"; index merged ({merged['documents']} texts)")
+            + ("" if merged is None else f"; {merged}")
         )
 
     def remove(self, path: Path) -> None:
@@ -167,9 +163,22 @@ class Command(BaseCommand):
             item[0] if isinstance(item, tuple) else item.ref for item in catalogue.items_of(path)
         ]
         removed = catalogue.remove(refs)
-        merged = index.merge()
-        index.reclaim()
         self.stdout.write(
             f"removed {removed} works, {len(refs) - removed} not found; "
-            f"index merged ({merged['documents']} texts)"
+            + (merge_now(always=True) if removed else "index unchanged")
         )
+
+
+def merge_now(*, always: bool = False) -> str:
+    """Merge what waits (a removal's purge needs a merge even when nothing waits), and say
+    how it went."""
+    if not always and not any(index.pending_counts()):
+        return "index unchanged (nothing to merge)"
+    merged = index.merge()
+    if merged.get("busy"):
+        return (
+            "another merge is running: what this run staged is merged by the next one "
+            "(plagiarism.merge_index, or plagiarism_reindex --merge-only)"
+        )
+    index.reclaim()
+    return f"index merged ({merged['documents']} texts)"
