@@ -177,7 +177,7 @@ def merge_now(*, always: bool = False) -> str:
     merged = index.merge()
     if merged.get("busy"):
         return (
-            "another merge is running: what this run staged is merged by the next one "
+            "another merge is running: the next one takes this run's changes in "
             "(plagiarism.merge_index, or plagiarism_reindex --merge-only)"
         )
     index.reclaim()
