@@ -12,10 +12,10 @@ from collections.abc import Iterator
 
 import pytest
 
+from contracts.topics import all_topic_names
 from harness import ROOT, ManagedProcess, client_for, subprocess_env, unique_name
 from outbox.kafka import kafka_admin
 from outbox.topic_admin import topics_ensure
-from outbox.topics import all_topic_names
 
 
 def pytest_configure(config) -> None:

@@ -1,5 +1,6 @@
 """Reads of accounts: whether an address is verified, a user's tokens and profile."""
 
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
 from rest_framework.authtoken.models import Token
@@ -40,3 +41,9 @@ def verified_user_with_email(*, email: str) -> AbstractBaseUser | None:
     ).select_related("user")
     verification = found.first()
     return verification.user if verification else None
+
+
+def user_names(*, user_ids: list[int]) -> dict[int, str]:
+    """Each user's login name, by id (for editors' figures: the reviewers' load)."""
+    model = get_user_model()
+    return dict(model.objects.filter(pk__in=user_ids).values_list("pk", model.USERNAME_FIELD))

@@ -7,8 +7,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from analytics.labels import DECISION_LABELS
 from analytics.selectors import analytics_summary
-from outbox.workflow import DECISION_LABELS
 
 
 class DateRangeInput(serializers.Serializer):

@@ -85,3 +85,23 @@ class InvitationFact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.invitation_id} ({self.answer or 'unanswered'})"
+
+
+class HeldEvent(models.Model):
+    """An event about a submission whose first upload analytics has not applied yet. A
+    submission's events come on several topics, so a check or a decision can be read before
+    its upload; it waits here and is applied when the upload is. An event about a submission
+    that was never uploaded (forged, or written by something else) stays here and never shows
+    in the figures."""
+
+    event_id = models.UUIDField(primary_key=True)
+    submission_id = models.UUIDField()
+    ce_type = models.CharField(max_length=200)
+    time = models.DateTimeField()
+    data = models.JSONField()
+
+    class Meta:
+        indexes = [models.Index(fields=["submission_id"], name="held_event_by_paper")]
+
+    def __str__(self) -> str:
+        return f"{self.ce_type} for {self.submission_id}"

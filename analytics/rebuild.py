@@ -20,14 +20,15 @@ from kafka.errors import KafkaError
 from kafka.structs import TopicPartition
 
 from analytics.handlers import GROUP
-from analytics.models import DailyEventCount, DecisionFact, InvitationFact, SubmissionFact
-from analytics.services import (
-    FENCE_LOCK,
-    LIVE,
-    Tables,
-    analytics_event_apply,
-    analytics_event_known,
+from analytics.models import (
+    DailyEventCount,
+    DecisionFact,
+    HeldEvent,
+    InvitationFact,
+    SubmissionFact,
 )
+from analytics.services import LIVE, Tables, analytics_event_apply
+from config.locks import AdvisoryLock
 from outbox.kafka import kafka_consumer
 from outbox.models import ProcessedEvent
 from outbox.wire import InvalidMessage, decode
@@ -37,6 +38,7 @@ REBUILD = Tables(
     facts="analytics_rebuild_facts",
     decisions="analytics_rebuild_decisions",
     invitations="analytics_rebuild_invitations",
+    held="analytics_rebuild_held",
 )
 SEEN = "analytics_rebuild_seen"
 
@@ -53,6 +55,7 @@ COLUMNS = {  # copied into the live tables
     LIVE.facts: _columns(SubmissionFact),
     LIVE.decisions: _columns(DecisionFact),
     LIVE.invitations: _columns(InvitationFact),
+    LIVE.held: _columns(HeldEvent),
 }
 STALL_SECONDS = 60  # no progress for this long below the end offsets: give up
 
@@ -96,7 +99,9 @@ def analytics_rebuild(
             _read_until(consumer, ends, report, on_progress)
             with transaction.atomic():
                 with connection.cursor() as cursor:
-                    cursor.execute("SELECT pg_advisory_xact_lock(%s)", [FENCE_LOCK])
+                    cursor.execute(
+                        "SELECT pg_advisory_xact_lock(%s)", [AdvisoryLock.ANALYTICS_FENCE]
+                    )
                 before = report.events
                 ends = consumer.end_offsets(partitions)
                 _read_until(consumer, ends, report, on_progress)
@@ -150,7 +155,7 @@ def _apply(cursor, record, report: RebuildReport) -> None:
     except InvalidMessage:
         report.invalid += 1
         return
-    if type(received.data) not in GROUP.handlers or not analytics_event_known(event=received):
+    if type(received.data) not in GROUP.handlers:
         return
     cursor.execute(
         f"INSERT INTO {SEEN} (event_id) VALUES (%s) ON CONFLICT DO NOTHING RETURNING event_id",

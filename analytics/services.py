@@ -8,25 +8,36 @@ a new version only raises the count of versions (its return to ``submitted`` is 
 An invitation's facts come from its own events, each of which sets only its own columns.
 """
 
+import json
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
 
 from django.db import connection
 
-from analytics.models import DailyEventCount, DecisionFact, InvitationFact, SubmissionFact
-from outbox.events import (
-    PAPER_UPLOADED,
-    SUBMISSION_DECIDED,
+from analytics.models import (
+    DailyEventCount,
+    DecisionFact,
+    HeldEvent,
+    InvitationFact,
+    SubmissionFact,
+)
+from contracts.codes import InvitationAnswer, Status
+from contracts.events import (
+    Event,
     InvitationAnswered,
+    PaperUploaded,
+    PaperUploadedV1,
     PlagiarismChecked,
+    PlagiarismCheckFailed,
     ReviewerInvited,
+    ReviewerReminded,
     ReviewSubmitted,
+    SubmissionDecided,
+    SubmissionDecidedV1,
+    event_class_for,
 )
 from outbox.wire import ReceivedEvent
-from outbox.workflow import Status
-from submissions.selectors import submission_exists
-
-FENCE_LOCK = 7305  # advisory lock: held exclusively, it pauses the analytics consumer
 
 
 @dataclass(frozen=True)
@@ -35,9 +46,10 @@ class Tables:
     facts: str
     decisions: str
     invitations: str
+    held: str
 
     def all(self) -> tuple[str, ...]:
-        return (self.daily, self.facts, self.decisions, self.invitations)
+        return (self.daily, self.facts, self.decisions, self.invitations, self.held)
 
 
 LIVE = Tables(
@@ -45,114 +57,203 @@ LIVE = Tables(
     facts=SubmissionFact._meta.db_table,
     decisions=DecisionFact._meta.db_table,
     invitations=InvitationFact._meta.db_table,
+    held=HeldEvent._meta.db_table,
 )
 
 
-def analytics_event_known(*, event: ReceivedEvent) -> bool:
-    """Whether the event is about a submission this system has. An event about any other
-    (forged, or written to the topic by something else) is skipped, live and in a rebuild
-    alike, so it never shows in an editor's figures."""
-    return submission_exists(submission_id=event.data.submission_id)
+def analytics_event_apply(*, event: ReceivedEvent, tables: Tables = LIVE) -> bool:
+    """Apply one event; called once per event id (the consumer's inbox, or a rebuild's).
 
-
-def analytics_event_apply(*, event: ReceivedEvent, tables: Tables = LIVE) -> None:
-    """Apply one event; called once per event id (the consumer's inbox, or a rebuild's)."""
-    data = event.data
-    at = event.time.astimezone(UTC)
+    A submission is known to analytics once its first upload was applied: the events alone
+    decide, so a rebuild needs Kafka and nothing else. An event about a submission not known
+    yet is held (``HeldEvent``) and applied with the upload. False when held."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {tables.daily} (day, event_type, count) VALUES (%s, %s, 1) "
-            f"ON CONFLICT (day, event_type) DO UPDATE SET count = {tables.daily}.count + 1",
-            [at.date(), data.event_type],
+        introduces = isinstance(event.data, (PaperUploaded, PaperUploadedV1)) and (
+            event.data.paper_version == 1
         )
-        if isinstance(data, PAPER_UPLOADED) and data.paper_version > 1:
-            # A new version: the paper's upload time stays its first version's.
-            cursor.execute(
-                f"INSERT INTO {tables.facts} (submission_id, status, versions) "
-                "VALUES (%s, %s, %s) ON CONFLICT (submission_id) DO UPDATE "
-                f"SET versions = GREATEST({tables.facts}.versions, EXCLUDED.versions)",
-                [data.submission_id, Status.SUBMITTED.value, data.paper_version],
-            )
-        elif isinstance(data, PAPER_UPLOADED):
-            cursor.execute(
-                f"INSERT INTO {tables.facts} (submission_id, uploaded_at, uploaded_on, status, "
-                "versions) VALUES (%s, %s, %s, %s, 1) ON CONFLICT (submission_id) DO UPDATE "
-                "SET uploaded_at = EXCLUDED.uploaded_at, uploaded_on = EXCLUDED.uploaded_on",
-                [data.submission_id, at, at.date(), Status.SUBMITTED.value],
-            )
-        elif isinstance(data, PlagiarismChecked):
-            # A later check (a new algorithm version) updates the score; the time to check
-            # stays the first report's.
-            cursor.execute(
-                f"INSERT INTO {tables.facts} "
-                "(submission_id, status, score, flagged, checked_at, versions) "
-                "VALUES (%(id)s, %(checked)s, %(score)s, %(flagged)s, %(at)s, 1) "
-                "ON CONFLICT (submission_id) DO UPDATE "
-                "SET score = EXCLUDED.score, flagged = EXCLUDED.flagged, "
-                f"checked_at = LEAST({tables.facts}.checked_at, EXCLUDED.checked_at), "
-                f"status = CASE WHEN {tables.facts}.status = %(submitted)s THEN %(checked)s "
-                f"ELSE {tables.facts}.status END",
-                {
-                    "id": data.submission_id,
-                    "score": data.overall_score,
-                    "flagged": data.flagged,
-                    "at": at,
-                    "submitted": Status.SUBMITTED.value,
-                    "checked": Status.CHECKED.value,
-                },
-            )
-        elif isinstance(data, SUBMISSION_DECIDED):
-            cursor.execute(
-                f"INSERT INTO {tables.decisions} "
-                "(event_id, submission_id, decision, from_status, decided_at, decided_on) "
-                "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (event_id) DO NOTHING",
-                [event.id, data.submission_id, data.to_status, data.from_status, at, at.date()],
-            )
-            cursor.execute(
-                f"INSERT INTO {tables.facts} (submission_id, status, versions) VALUES (%s, %s, 1) "
-                "ON CONFLICT (submission_id) DO UPDATE SET status = EXCLUDED.status",
-                [data.submission_id, data.to_status],
-            )
-        elif isinstance(data, ReviewerInvited):
-            invited = data.invited_at.astimezone(UTC)
-            cursor.execute(
-                f"INSERT INTO {tables.invitations} (invitation_id, submission_id, reviewer_id, "
-                "invited_at, invited_on, answer, recommendation) "
-                "VALUES (%s, %s, %s, %s, %s, '', '') ON CONFLICT (invitation_id) DO UPDATE "
-                "SET invited_at = EXCLUDED.invited_at, invited_on = EXCLUDED.invited_on, "
-                f"reviewer_id = COALESCE({tables.invitations}.reviewer_id, EXCLUDED.reviewer_id)",
-                [data.invitation_id, data.submission_id, data.reviewer_id, invited, invited.date()],
-            )
-        elif isinstance(data, InvitationAnswered):
-            invited = data.invited_at.astimezone(UTC)
-            cursor.execute(
-                f"INSERT INTO {tables.invitations} (invitation_id, submission_id, reviewer_id, "
-                "invited_at, invited_on, answer, answered_at, recommendation) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, '') ON CONFLICT (invitation_id) DO UPDATE "
-                "SET reviewer_id = EXCLUDED.reviewer_id, answer = EXCLUDED.answer, "
-                "answered_at = EXCLUDED.answered_at",
-                [
-                    data.invitation_id,
-                    data.submission_id,
-                    data.reviewer_id,
-                    invited,
-                    invited.date(),
-                    data.answer,
-                    data.answered_at,
-                ],
-            )
-        elif isinstance(data, ReviewSubmitted):
-            cursor.execute(
-                f"INSERT INTO {tables.invitations} (invitation_id, submission_id, reviewer_id, "
-                "answer, reviewed_at, recommendation) VALUES (%s, %s, %s, 'accepted', %s, %s) "
-                "ON CONFLICT (invitation_id) DO UPDATE SET reviewer_id = EXCLUDED.reviewer_id, "
-                f"reviewed_at = LEAST({tables.invitations}.reviewed_at, EXCLUDED.reviewed_at), "
-                "recommendation = EXCLUDED.recommendation",
-                [
-                    data.invitation_id,
-                    data.submission_id,
-                    data.reviewer_id,
-                    data.submitted_at,
-                    data.recommendation,
-                ],
-            )
+        if not introduces and not _known(cursor, tables, event.data.submission_id):
+            _hold(cursor, tables, event)
+            return False
+        _apply(cursor, tables, event)
+        if introduces:
+            for held in _release(cursor, tables, event.data.submission_id):
+                _apply(cursor, tables, held)
+    return True
+
+
+def _known(cursor, tables: Tables, submission_id) -> bool:
+    cursor.execute(
+        f"SELECT EXISTS (SELECT 1 FROM {tables.facts} "
+        "WHERE submission_id = %s AND uploaded_at IS NOT NULL)",
+        [submission_id],
+    )
+    return cursor.fetchone()[0]
+
+
+def _hold(cursor, tables: Tables, event: ReceivedEvent) -> None:
+    cursor.execute(
+        f"INSERT INTO {tables.held} (event_id, submission_id, ce_type, time, data) "
+        "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (event_id) DO NOTHING",
+        [
+            event.id,
+            event.data.submission_id,
+            event.data.ce_type(),
+            event.time,
+            event.data.model_dump_json(),
+        ],
+    )
+
+
+def _release(cursor, tables: Tables, submission_id) -> list[ReceivedEvent]:
+    """The events held for a submission, taken out of the held table."""
+    cursor.execute(
+        f"DELETE FROM {tables.held} WHERE submission_id = %s "
+        "RETURNING event_id, ce_type, time, data",
+        [submission_id],
+    )
+    released = []
+    for event_id, ce_type, time, data in cursor.fetchall():
+        contract = event_class_for(ce_type)
+        payload = json.loads(data) if isinstance(data, str) else data
+        released.append(ReceivedEvent(id=event_id, time=time, data=contract(**payload)))
+    return sorted(released, key=lambda held: held.time)
+
+
+def _apply(cursor, tables: Tables, event: ReceivedEvent) -> None:
+    at = event.time.astimezone(UTC)
+    cursor.execute(
+        f"INSERT INTO {tables.daily} (day, event_type, count) VALUES (%s, %s, 1) "
+        f"ON CONFLICT (day, event_type) DO UPDATE SET count = {tables.daily}.count + 1",
+        [at.date(), event.data.event_type],
+    )
+    APPLY[type(event.data)](cursor, tables, event, at)
+
+
+# -- one function per kind of event: each statement gives the same row in any order -----------
+def _uploaded(cursor, tables: Tables, event: ReceivedEvent[PaperUploaded], at) -> None:
+    data = event.data
+    if data.paper_version > 1:
+        # A new version: the paper's upload time stays its first version's.
+        cursor.execute(
+            f"INSERT INTO {tables.facts} (submission_id, status, versions) "
+            "VALUES (%s, %s, %s) ON CONFLICT (submission_id) DO UPDATE "
+            f"SET versions = GREATEST({tables.facts}.versions, EXCLUDED.versions)",
+            [data.submission_id, Status.SUBMITTED.value, data.paper_version],
+        )
+        return
+    cursor.execute(
+        f"INSERT INTO {tables.facts} (submission_id, uploaded_at, uploaded_on, status, "
+        "versions) VALUES (%s, %s, %s, %s, 1) ON CONFLICT (submission_id) DO UPDATE "
+        "SET uploaded_at = EXCLUDED.uploaded_at, uploaded_on = EXCLUDED.uploaded_on",
+        [data.submission_id, at, at.date(), Status.SUBMITTED.value],
+    )
+
+
+def _checked(cursor, tables: Tables, event: ReceivedEvent[PlagiarismChecked], at) -> None:
+    """A later check (a new algorithm version) updates the score; the time to check stays
+    the first report's."""
+    data = event.data
+    cursor.execute(
+        f"INSERT INTO {tables.facts} "
+        "(submission_id, status, score, flagged, checked_at, versions) "
+        "VALUES (%(id)s, %(checked)s, %(score)s, %(flagged)s, %(at)s, 1) "
+        "ON CONFLICT (submission_id) DO UPDATE "
+        "SET score = EXCLUDED.score, flagged = EXCLUDED.flagged, "
+        f"checked_at = LEAST({tables.facts}.checked_at, EXCLUDED.checked_at), "
+        f"status = CASE WHEN {tables.facts}.status = %(submitted)s THEN %(checked)s "
+        f"ELSE {tables.facts}.status END",
+        {
+            "id": data.submission_id,
+            "score": data.overall_score,
+            "flagged": data.flagged,
+            "at": at,
+            "submitted": Status.SUBMITTED.value,
+            "checked": Status.CHECKED.value,
+        },
+    )
+
+
+def _decided(cursor, tables: Tables, event: ReceivedEvent[SubmissionDecided], at) -> None:
+    data = event.data
+    cursor.execute(
+        f"INSERT INTO {tables.decisions} "
+        "(event_id, submission_id, decision, from_status, decided_at, decided_on) "
+        "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (event_id) DO NOTHING",
+        [event.id, data.submission_id, data.to_status, data.from_status, at, at.date()],
+    )
+    cursor.execute(
+        f"INSERT INTO {tables.facts} (submission_id, status, versions) VALUES (%s, %s, 1) "
+        "ON CONFLICT (submission_id) DO UPDATE SET status = EXCLUDED.status",
+        [data.submission_id, data.to_status],
+    )
+
+
+def _invited(cursor, tables: Tables, event: ReceivedEvent[ReviewerInvited], at) -> None:
+    data = event.data
+    invited = data.invited_at.astimezone(UTC)
+    cursor.execute(
+        f"INSERT INTO {tables.invitations} (invitation_id, submission_id, reviewer_id, "
+        "invited_at, invited_on, answer, recommendation) "
+        "VALUES (%s, %s, %s, %s, %s, '', '') ON CONFLICT (invitation_id) DO UPDATE "
+        "SET invited_at = EXCLUDED.invited_at, invited_on = EXCLUDED.invited_on, "
+        f"reviewer_id = COALESCE({tables.invitations}.reviewer_id, EXCLUDED.reviewer_id)",
+        [data.invitation_id, data.submission_id, data.reviewer_id, invited, invited.date()],
+    )
+
+
+def _answered(cursor, tables: Tables, event: ReceivedEvent[InvitationAnswered], at) -> None:
+    data = event.data
+    invited = data.invited_at.astimezone(UTC)
+    cursor.execute(
+        f"INSERT INTO {tables.invitations} (invitation_id, submission_id, reviewer_id, "
+        "invited_at, invited_on, answer, answered_at, recommendation) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s, '') ON CONFLICT (invitation_id) DO UPDATE "
+        "SET reviewer_id = EXCLUDED.reviewer_id, answer = EXCLUDED.answer, "
+        "answered_at = EXCLUDED.answered_at",
+        [
+            data.invitation_id,
+            data.submission_id,
+            data.reviewer_id,
+            invited,
+            invited.date(),
+            data.answer,
+            data.answered_at,
+        ],
+    )
+
+
+def _reviewed(cursor, tables: Tables, event: ReceivedEvent[ReviewSubmitted], at) -> None:
+    data = event.data
+    cursor.execute(
+        f"INSERT INTO {tables.invitations} (invitation_id, submission_id, reviewer_id, "
+        "answer, reviewed_at, recommendation) VALUES (%s, %s, %s, %s, %s, %s) "
+        "ON CONFLICT (invitation_id) DO UPDATE SET reviewer_id = EXCLUDED.reviewer_id, "
+        f"reviewed_at = LEAST({tables.invitations}.reviewed_at, EXCLUDED.reviewed_at), "
+        "recommendation = EXCLUDED.recommendation",
+        [
+            data.invitation_id,
+            data.submission_id,
+            data.reviewer_id,
+            InvitationAnswer.ACCEPTED.value,
+            data.submitted_at,
+            data.recommendation,
+        ],
+    )
+
+
+def _counted_only(cursor, tables: Tables, event: ReceivedEvent, at) -> None:
+    """Counted per day (above), no fact of its own."""
+
+
+APPLY: dict[type[Event], Callable] = {
+    PaperUploadedV1: _uploaded,
+    PaperUploaded: _uploaded,
+    PlagiarismChecked: _checked,
+    PlagiarismCheckFailed: _counted_only,
+    SubmissionDecidedV1: _decided,
+    SubmissionDecided: _decided,
+    ReviewerInvited: _invited,
+    InvitationAnswered: _answered,
+    ReviewerReminded: _counted_only,
+    ReviewSubmitted: _reviewed,
+}

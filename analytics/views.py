@@ -6,8 +6,10 @@ from django.template.response import TemplateResponse
 
 from analytics.apis import DateRangeInput
 from analytics.charts import columns, duration, rows
+from analytics.labels import DECISION_LABELS
 from analytics.selectors import analytics_summary
-from outbox.workflow import DECISION_LABELS, Status, is_status
+from contracts.codes import is_status
+from submissions.workflow import status_label
 
 
 def durations(chart_id: str, title: str, p50: float | None, p95: float | None):
@@ -48,7 +50,7 @@ def dashboard(request: HttpRequest) -> TemplateResponse:
             "statuses",
             "Submissions by status",
             [
-                (Status(status).label if is_status(status) else status, count)
+                (status_label(status) if is_status(status) else status, count)
                 for status, count in summary.by_status.items()
             ],
         ),

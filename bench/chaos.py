@@ -318,7 +318,7 @@ def verify(load: Load, read_topic) -> Verdict:
         analytics_missing += max(0, len(papers) - summary.total)
         analytics_extra += max(0, summary.total - len(papers))
 
-    from outbox.topics import Topic, dead_letter_topic_name, topic_name
+    from contracts.topics import Topic, dead_letter_topic_name, topic_name
 
     dlq = 0
     order_violations = 0

@@ -48,9 +48,9 @@ def bench_environment(name: str) -> Iterator[dict[str, str]]:
     django.setup()
     from django.core.management import call_command
 
+    from contracts.topics import all_topic_names
     from outbox.kafka import kafka_admin
     from outbox.topic_admin import topics_ensure
-    from outbox.topics import all_topic_names
 
     call_command("migrate", verbosity=0)
     topics_ensure(names=all_topic_names())
@@ -96,7 +96,7 @@ def probe_event(title_prefix: str):
 
     from django.contrib.auth import get_user_model
 
-    from outbox.events import PaperUploaded
+    from contracts.events import PaperUploaded
     from submissions.models import Submission
 
     author, _ = get_user_model().objects.get_or_create(username="bench-probe")

@@ -67,9 +67,9 @@ def submissions_make(count: int) -> list[tuple[str, int, str]]:
 def topic_fill(papers: list[tuple[str, int, str]]) -> None:
     from django.utils import timezone
 
-    from outbox.events import PaperUploaded
+    from contracts.events import PaperUploaded
+    from contracts.topics import topic_name
     from outbox.kafka import kafka_producer
-    from outbox.topics import topic_name
     from outbox.wire import encode_headers
 
     producer = kafka_producer(linger_ms=20, batch_size=256 * 1024)

@@ -35,8 +35,8 @@ def relay_drain(count: int, size: int, relays: int, env: dict[str, str]) -> floa
     from django.conf import settings
     from django.db import connection, transaction
 
+    from contracts.topics import Topic, topic_name
     from outbox.services import NOTIFY_CHANNEL
-    from outbox.topics import Topic, topic_name
 
     shards = settings.OUTBOX_SHARDS
     processes = [
@@ -125,7 +125,7 @@ def main() -> None:
         f"--size {args.size} --relays {args.relays}"
     )
     with bench_environment("bench_relay") as env:
-        from outbox.topics import Topic, topic_name
+        from contracts.topics import Topic, topic_name
 
         elapsed = relay_drain(args.events, args.size, args.relays, env)
         relay_rate = args.events / elapsed

@@ -78,8 +78,8 @@ def private_kafka(settings, prefix: str, *, port: int, brokers: int = 1) -> Iter
         "KAFKA_CONTROLLER_PORT": str(port + 1),
         "KAFKA_HEAP": "-Xms256m -Xmx512m",
     }
+    from contracts.topics import all_topic_names
     from outbox.topic_admin import topics_ensure
-    from outbox.topics import all_topic_names
 
     kafka = PrivateKafka(name, env, [f"127.0.0.1:{port + 2 * n}" for n in range(brokers)])
     kafka.services("start")

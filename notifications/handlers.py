@@ -4,12 +4,8 @@ the kinds editors follow, a notice for each editor."""
 
 import logging
 
-from notifications import messages
-from notifications.messages import Message
-from notifications.selectors import Recipient, editors, submission_recipients, user_recipient
-from notifications.services import invitation_email_enqueue_on_commit, notification_create
-from outbox.consumer import ConsumerGroup
-from outbox.events import (
+from contracts.codes import InvitationAnswer, Status
+from contracts.events import (
     PAPER_UPLOADED,
     SUBMISSION_DECIDED,
     InvitationAnswered,
@@ -21,8 +17,12 @@ from outbox.events import (
     ReviewSubmitted,
     SubmissionDecided,
 )
+from notifications import messages
+from notifications.messages import Message
+from notifications.selectors import Recipient, editors, submission_recipients, user_recipient
+from notifications.services import invitation_email_enqueue_on_commit, notification_create
+from outbox.consumer import ConsumerGroup
 from outbox.wire import ReceivedEvent
-from outbox.workflow import Status
 from reviews.selectors import invitation_for_notice, reviews_for_authors
 
 REVIEWED_DECISIONS = (Status.ACCEPTED, Status.REJECTED, Status.REVISION_REQUESTED)
@@ -180,7 +180,7 @@ def handle_invitation_answered(event: ReceivedEvent[InvitationAnswered]) -> None
     """Editors hear of a decline, so they can invite someone else (and, if it was the last
     answer awaited, that the reviews are all in)."""
     data = event.data
-    if data.answer != "declined":
+    if data.answer != InvitationAnswer.DECLINED:
         return
     invitation = _invitation(event)
     if invitation is None:

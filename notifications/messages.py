@@ -1,8 +1,9 @@
 """What people are told: the text of each kind of notification, in plain words.
 
 Authors hear of their own papers, reviewers of the papers they are asked to review; editors
-(staff) get notices of every paper. Statuses and
-decisions are named in ``outbox.workflow``; their words for people are used from there.
+(staff) get notices of every paper. Statuses are codes (``contracts.codes``); what a
+status is called is the workflow's (``submissions.workflow.status_label``), what a decision
+means to its author is said here (``DECISION_NEWS``).
 """
 
 from collections.abc import Sequence
@@ -13,8 +14,9 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.urls import reverse
 
+from contracts.codes import Reminder, Status
 from notifications.models import Kind
-from outbox.workflow import DECISION_NEWS, Status
+from submissions.workflow import status_label
 
 
 @dataclass(frozen=True)
@@ -36,6 +38,17 @@ def one_line(title: str) -> str:
 
 def _base() -> str:
     return settings.PUBLIC_BASE_URL.rstrip("/")
+
+
+# For authors: a notification's headline and what happened to "Your paper “…”".
+DECISION_NEWS = {
+    Status.UNDER_REVIEW: ("Under review", "is now being reviewed by the editors"),
+    Status.ACCEPTED: ("Accepted", "has been accepted"),
+    Status.REJECTED: ("Not accepted", "has not been accepted"),
+    Status.REVISION_REQUESTED: ("The editors ask for a revision", "needs a revision"),
+    Status.WITHDRAWN: ("Withdrawn", "has been withdrawn"),
+    Status.SUBMITTED: ("Revision received", "is back with the editors in its new version"),
+}
 
 
 def submission_link(submission_id) -> str:
@@ -117,7 +130,7 @@ def message_decision(
     written = [(label, text.strip()) for label, text in reviews if text.strip()]
     for label, text in written:
         body += f"\n\n{label} writes:\n\n{text}"
-    data = {"title": title, "status": to_status, "status_label": Status(to_status).label}
+    data = {"title": title, "status": to_status, "status_label": status_label(to_status)}
     data |= {"comment": comment}
     if written:
         data["reviews"] = [{"reviewer": label, "comments": text} for label, text in written]
@@ -157,7 +170,7 @@ def message_invited(*, submission_id, title: str, due: date) -> Message:
 
 
 def message_reminder(*, submission_id, title: str, due: date, reminder: str) -> Message:
-    if reminder == "overdue":
+    if reminder == Reminder.OVERDUE:
         subject = f"Your review is overdue: “{one_line(title)}”"
         body = (
             f"Your review of “{one_line(title)}” was due on {due:%d %B %Y}. Please submit "

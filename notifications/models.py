@@ -6,17 +6,19 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from contracts.codes import Status
+
 
 class Kind(models.TextChoices):
     # To authors, about their own papers.
     RECEIVED = "received", "paper received"
-    CHECKED = "checked", "plagiarism check done"
+    CHECKED = Status.CHECKED.value, "plagiarism check done"
     DECISION = "decision", "editorial decision"
     # To editors (staff), about every paper.
     NEW_SUBMISSION = "new_submission", "new submission (editors)"
     FLAGGED = "flagged", "check flagged a paper (editors)"
     CHECK_FAILED = "check_failed", "check failed (editors)"
-    WITHDRAWN = "withdrawn", "paper withdrawn (editors)"
+    WITHDRAWN = Status.WITHDRAWN.value, "paper withdrawn (editors)"
     REVISION_RECEIVED = "revision_received", "revision received (editors)"
     # To reviewers, about papers they are asked to review.
     REVIEW_INVITATION = "review_invitation", "invitation to review"
@@ -31,6 +33,12 @@ AUTHOR_KINDS = (Kind.RECEIVED, Kind.CHECKED, Kind.DECISION)
 REVIEWER_KINDS = (Kind.REVIEW_INVITATION, Kind.REVIEW_REMINDER)
 OWN_KINDS = AUTHOR_KINDS + REVIEWER_KINDS  # what anyone may hear of, editor or not
 EDITOR_KINDS = tuple(kind for kind in Kind if kind not in OWN_KINDS)
+# The words of a notification's link, by kind (any other: "Open it").
+LINK_TEXT = {
+    Kind.CHECKED: "Read the report",
+    Kind.RECEIVED: "See your paper",
+    Kind.DECISION: "See your paper",
+}
 
 
 class Notification(models.Model):
@@ -82,6 +90,11 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return self.subject
+
+    @property
+    def link_text(self) -> str:
+        """What the notification's link says, on the site and in its email."""
+        return LINK_TEXT.get(self.kind, "Open it")
 
 
 class Preference(models.Model):

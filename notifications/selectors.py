@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from notifications.models import Kind, Notification, Preference
-from submissions.models import PaperAuthor, Submission
+from submissions.selectors import paper_people
 
 EMAIL_KINDS = [kind.value for kind in Kind]
 
@@ -29,57 +29,40 @@ class Recipient:
 
 
 @cache
-def _recipient_sql() -> str:
-    """Built on first use (the apps must be loaded), then kept: it runs for every event.
-    The submitting author's row, with the ids of the co-authors who have an account (most
-    papers' list is empty: one statement then, as before co-authors; a UNION of both kinds
-    in one statement cost a sixth of the group's speed)."""
-    user = get_user_model()._meta
-    return (
-        f"SELECT s.author_id, s.title, u.{user.get_field('email').column}, "  # noqa: S608
-        f"u.{user.get_field(get_user_model().USERNAME_FIELD).column}, "
-        + ", ".join(f"p.email_{kind}" for kind in EMAIL_KINDS)
-        + f", ARRAY(SELECT a.user_id FROM {PaperAuthor._meta.db_table} a"  # noqa: S608
-        " WHERE a.submission_id = s.id AND a.user_id <> s.author_id ORDER BY a.position)"
-        f" FROM {Submission._meta.db_table} s"
-        f" JOIN {user.db_table} u ON u.{user.pk.column} = s.author_id"
-        f" LEFT JOIN {Preference._meta.db_table} p ON p.user_id = s.author_id"
-        " WHERE s.id = %s"
-    )
-
-
-@cache
 def _users_sql() -> str:
+    """Users by id, with whether they are active and their email preferences."""
     user = get_user_model()._meta
     return (
-        f"SELECT u.{user.pk.column}, u.{user.get_field('email').column}, "  # noqa: S608
+        f"SELECT u.{user.pk.column}, u.{user.get_field('is_active').column}, "  # noqa: S608
+        f"u.{user.get_field('email').column}, "
         f"u.{user.get_field(get_user_model().USERNAME_FIELD).column}, "
         + ", ".join(f"p.email_{kind}" for kind in EMAIL_KINDS)
         + f" FROM {user.db_table} u"
         f" LEFT JOIN {Preference._meta.db_table} p ON p.user_id = u.{user.pk.column}"
-        f" WHERE u.{user.pk.column} = ANY(%s) AND u.{user.get_field('is_active').column}"
+        f" WHERE u.{user.pk.column} = ANY(%s)"
     )
 
 
 def submission_recipients(*, submission_id) -> list[Recipient]:
     """The submission's authors (its submitting author first, then its co-authors with an
     account, in the paper's order), with addresses and email preferences; empty if there is
-    no such submission. One statement for a paper without co-authors (this runs for every
-    event the notifications group applies, so it skips the ORM's query building)."""
+    no such submission. Two statements: the paper's people (the submissions app's), then
+    their accounts with their preferences (this runs for every event the group applies, so
+    it skips the ORM's query building)."""
+    people = paper_people(submission_id=submission_id)
+    if people is None:
+        return []
     with connection.cursor() as cursor:
-        cursor.execute(_recipient_sql(), [submission_id])
-        row = cursor.fetchone()
-        if row is None:
-            return []
-        user_id, title, email, name, *wants, coauthor_ids = row
-        found = [Recipient(user_id, title, email, _wants(wants), name)]
-        if coauthor_ids:
-            cursor.execute(_users_sql(), [coauthor_ids])
-            by_id = {row[0]: row for row in cursor.fetchall()}
-            for coauthor in coauthor_ids:
-                if coauthor in by_id:
-                    _, email, name, *wants = by_id[coauthor]
-                    found.append(Recipient(coauthor, title, email, _wants(wants), name))
+        cursor.execute(_users_sql(), [people.user_ids])
+        by_id = {row[0]: row for row in cursor.fetchall()}
+    found = []
+    for user_id in people.user_ids:
+        row = by_id.get(user_id)
+        # The contact hears of their paper whatever their account's state; a co-author only
+        # while their account is active.
+        if row is not None and (row[1] or user_id == people.author_id):
+            _, _, email, name, *wants = row
+            found.append(Recipient(user_id, people.title, email, _wants(wants), name))
     return found
 
 
@@ -88,9 +71,9 @@ def user_recipient(*, user_id: int) -> Recipient | None:
     with connection.cursor() as cursor:
         cursor.execute(_users_sql(), [[user_id]])
         row = cursor.fetchone()
-    if row is None:
+    if row is None or not row[1]:
         return None
-    user_id, email, name, *wants = row
+    user_id, _, email, name, *wants = row
     return Recipient(user_id, "", email, _wants(wants), name)
 
 

@@ -24,7 +24,8 @@ from django.db import DatabaseError, connection
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
 
-from outbox.events import ce_type_of
+from config.locks import AdvisoryLock
+from contracts.events import ce_type_of
 from outbox.kafka import kafka_producer
 from outbox.metrics import (
     RELAY_BACKLOG,
@@ -34,7 +35,7 @@ from outbox.metrics import (
     RELAY_PUBLISHED,
 )
 from outbox.models import OutboxEvent
-from outbox.services import LOCK_CLASS_SHARD, NOTIFY_CHANNEL
+from outbox.services import NOTIFY_CHANNEL
 from outbox.wire import encode_headers
 
 logger = logging.getLogger(__name__)
@@ -256,13 +257,13 @@ class Relay:
                 # batch; the partial index already yields them in id order.
                 cursor.execute("SET enable_bitmapscan = off")
                 self.session_configured = connection.connection
-            cursor.execute(LEASE_SQL, [shards, LOCK_CLASS_SHARD, self.max_shards])
+            cursor.execute(LEASE_SQL, [shards, AdvisoryLock.RELAY_SHARD, self.max_shards])
             return [shard for (shard,) in cursor.fetchall()]
 
     def _release(self, shards: list[int]) -> None:
         try:
             with connection.cursor() as cursor:
-                cursor.execute(RELEASE_SQL, [LOCK_CLASS_SHARD, shards])
+                cursor.execute(RELEASE_SQL, [AdvisoryLock.RELAY_SHARD, shards])
         except DatabaseError:
             connection.close()  # the session's locks end with it
 

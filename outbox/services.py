@@ -11,17 +11,15 @@ from django.db.models import QuerySet
 from django.utils import timezone
 from kafka import KafkaProducer
 
-from outbox.events import Event
+from config.locks import AdvisoryLock
+from contracts.events import Event
+from contracts.topics import topic_name
 from outbox.models import DeadLetter, OutboxEvent
-from outbox.topics import topic_name
 from outbox.tracing import current_traceparent
 
 logger = logging.getLogger(__name__)
 
 NOTIFY_CHANNEL = "outbox_event"
-# Advisory lock classes (first key of the two-key form), so the locks never collide.
-LOCK_CLASS_KEY = 7301  # per aggregate key, for the length of a publishing transaction
-LOCK_CLASS_SHARD = 7302  # per relay shard, for the length of one relay batch
 
 
 class OutsideTransaction(RuntimeError):
@@ -50,7 +48,7 @@ def publish_on_commit(event: Event) -> OutboxEvent:
         # that wakes the relay. One round trip for both.
         cursor.execute(
             "SELECT pg_advisory_xact_lock(%s, hashtext(%s)), pg_notify(%s, '')",
-            [LOCK_CLASS_KEY, key, NOTIFY_CHANNEL],
+            [AdvisoryLock.OUTBOX_KEY, key, NOTIFY_CHANNEL],
         )
     extra = {"traceparent": tp} if (tp := current_traceparent()) else {}
     row = OutboxEvent.objects.create(

@@ -10,7 +10,7 @@ from typing import Generic, TypeVar
 
 from pydantic import ValidationError
 
-from outbox.events import CLOUDEVENTS_SPEC_VERSION, CONTENT_TYPE, Event, event_class_for
+from contracts.events import CLOUDEVENTS_SPEC_VERSION, CONTENT_TYPE, Event, event_class_for
 
 H_ID = "ce_id"
 H_TYPE = "ce_type"

@@ -6,9 +6,9 @@ class PlagiarismConfig(AppConfig):
     name = "plagiarism"
 
     def ready(self) -> None:
-        from outbox.workflow import Condition
         from plagiarism.selectors import check_failed
         from submissions.services import condition_register
+        from submissions.workflow import Condition
 
         condition_register(
             condition=Condition.CHECK_FAILED,

@@ -2,8 +2,8 @@
 
 from kombu.exceptions import OperationalError as BrokerUnavailable
 
+from contracts.events import PAPER_UPLOADED, PaperUploaded
 from outbox.consumer import ConsumerGroup, RetryLater
-from outbox.events import PAPER_UPLOADED, PaperUploaded
 from outbox.wire import ReceivedEvent
 from plagiarism.services import check_expect
 from plagiarism.tasks import check_submission

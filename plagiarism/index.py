@@ -29,6 +29,7 @@ import psycopg
 from django.db import connection, transaction
 from django.utils import timezone
 
+from config.locks import AdvisoryLock
 from plagiarism import engine
 from plagiarism.models import IndexBucket, IndexDoc, IndexState
 from plagiarism.postings import (
@@ -47,7 +48,6 @@ logger = logging.getLogger(__name__)
 PRINTS, SKETCH = 0, 1  # the two kinds of term
 KINDS = {PRINTS: "pending_prints", SKETCH: "pending_sketch"}
 MERGE_CHUNKS = 16  # main is rewritten a range of terms at a time: bounded memory
-LOCK_MERGE = 7305  # advisory lock: one merge at a time
 BUCKET_TABLE = IndexBucket._meta.db_table
 DOC_TABLE = IndexDoc._meta.db_table
 
@@ -179,7 +179,7 @@ def merge(*, progress: Callable[[int], None] | None = None) -> dict:
     the old main until the swap."""
     with transaction.atomic():
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [LOCK_MERGE])
+            cursor.execute("SELECT pg_try_advisory_xact_lock(%s)", [AdvisoryLock.INDEX_MERGE])
             if not cursor.fetchone()[0]:
                 return {"merged": 0, "busy": True}
         current = state()

@@ -11,7 +11,8 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from outbox.events import PlagiarismChecked, PlagiarismCheckFailed
+from config.locks import AdvisoryLock
+from contracts.events import PlagiarismChecked, PlagiarismCheckFailed
 from outbox.services import publish_on_commit
 from plagiarism import engine, index, postings
 from plagiarism.models import Check, IndexDoc, MatchedPassage, Report, ReportSource
@@ -83,7 +84,6 @@ class PostgresCorpus:
         return [*paper_texts(submission_ids=ids), *work_texts(ids=ids)]
 
 
-LOCK_INDEX_COMMIT = 7304  # advisory lock: one check commits its report and index at a time
 SEQUENCE = "plagiarism_index_sequence"
 
 
@@ -242,7 +242,7 @@ def check_run(*, submission_id: str, paper_version: int | None = None) -> CheckO
         # Checks run side by side; their results are committed one at a time. A paper
         # indexed by another check since this one looked would be missed, so look again.
         with connection.cursor() as cursor:
-            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK_INDEX_COMMIT])
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [AdvisoryLock.CHECK_COMMIT])
         report = existing.first()
         if report is not None and report.state == Report.State.DONE:
             return CheckOutcome(report, created=False)

@@ -12,7 +12,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html
 
-from outbox.workflow import Status
+from contracts.codes import Status
 from reviews.models import Invitation, Review
 from reviews.selectors import invitation_overdue, invitations_of_submission, reviews_for_editors
 from reviews.services import ReviewInputError, ReviewRefused, invitation_create

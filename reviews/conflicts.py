@@ -10,6 +10,7 @@ with a recorded justification (``reviews.services.invitation_create``).
 import re
 import unicodedata
 from dataclasses import dataclass
+from enum import StrEnum
 
 from django.contrib.auth.models import AbstractBaseUser
 
@@ -49,6 +50,24 @@ def affiliation_key(affiliation: str) -> str:
     return " ".join(words)
 
 
+class ConflictCode(StrEnum):
+    """Why a reviewer may not review a paper: what the code branches on."""
+
+    AUTHOR = "author"  # one of the paper's authors
+    DECLARED = "declared"  # declared a conflict with this paper earlier
+    EMAIL_DOMAIN = "email_domain"  # an institution's email domain shared with an author
+    AFFILIATION = "affiliation"  # an affiliation shared with an author
+    COAUTHOR = "coauthor"  # co-authored another paper with its authors
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """One conflict of interest: its code, and the sentence the editor reads."""
+
+    code: ConflictCode
+    message: str
+
+
 @dataclass(frozen=True)
 class Candidate:
     """Who is to review: an account, or an address with no verified account yet."""
@@ -57,13 +76,14 @@ class Candidate:
     email: str
 
 
-def conflicts_of(*, submission, candidate: Candidate, declared: bool = False) -> list[str]:
-    """Every reason ``candidate`` may not review ``submission``, in words for the editor;
-    empty when there is none. ``declared``: the reviewer declared a conflict earlier."""
+def conflicts_of(*, submission, candidate: Candidate, declared: bool = False) -> list[Conflict]:
+    """Every conflict that keeps ``candidate`` from reviewing ``submission``, each with its
+    sentence for the editor; empty when there is none. ``declared``: the reviewer declared a
+    conflict earlier."""
     authors = author_list(submission_id=submission.pk)
     user_id = candidate.user.pk if candidate.user is not None else None
     email = (candidate.email or "").lower()
-    reasons: list[str] = []
+    reasons: list[Conflict] = []
 
     def author_is_candidate(author: PaperAuthor) -> bool:
         return (user_id is not None and author.user_id == user_id) or (
@@ -71,15 +91,22 @@ def conflicts_of(*, submission, candidate: Candidate, declared: bool = False) ->
         )
 
     if user_id == submission.author_id or any(author_is_candidate(a) for a in authors):
-        reasons.append("they are one of the paper's authors")
+        reasons.append(Conflict(ConflictCode.AUTHOR, "they are one of the paper's authors"))
         return reasons  # the rest would only repeat it
     if declared:
-        reasons.append("they declared a conflict of interest with this paper")
+        reasons.append(
+            Conflict(ConflictCode.DECLARED, "they declared a conflict of interest with this paper")
+        )
 
     domain = email_domain(email)
     for author in authors:
         if domains_shared(domain, email_domain(author.email)):
-            reasons.append(f"they share the email domain {domain} with the author {author.name}")
+            reasons.append(
+                Conflict(
+                    ConflictCode.EMAIL_DOMAIN,
+                    f"they share the email domain {domain} with the author {author.name}",
+                )
+            )
             break
 
     theirs = authorships_of(user_id=user_id, email=email)
@@ -90,7 +117,11 @@ def conflicts_of(*, submission, candidate: Candidate, declared: bool = False) ->
     for author in authors:
         if affiliation_key(author.affiliation) in affiliations:
             reasons.append(
-                f"they share the affiliation “{author.affiliation}” with the author {author.name}"
+                Conflict(
+                    ConflictCode.AFFILIATION,
+                    f"they share the affiliation “{author.affiliation}” with the author "
+                    f"{author.name}",
+                )
             )
             break
 
@@ -103,8 +134,12 @@ def conflicts_of(*, submission, candidate: Candidate, declared: bool = False) ->
         )
         together = their_papers & shared
         if together:
+            papers = "paper" if len(together) == 1 else "papers"
             reasons.append(
-                f"they have co-authored {len(together)} other "
-                f"{'paper' if len(together) == 1 else 'papers'} with the paper's authors"
+                Conflict(
+                    ConflictCode.COAUTHOR,
+                    f"they have co-authored {len(together)} other {papers} with the paper's "
+                    "authors",
+                )
             )
     return reasons

@@ -12,14 +12,14 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-from outbox.events import RECOMMENDATIONS
+from contracts.codes import RECOMMENDATIONS, InvitationAnswer
 
 
 class Invitation(models.Model):
     class State(models.TextChoices):
         PENDING = "pending", "waiting for an answer"
-        ACCEPTED = "accepted", "accepted"
-        DECLINED = "declined", "declined"
+        ACCEPTED = InvitationAnswer.ACCEPTED.value, "accepted"
+        DECLINED = InvitationAnswer.DECLINED.value, "declined"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     submission = models.ForeignKey(
@@ -65,7 +65,9 @@ class Invitation(models.Model):
             models.Index(fields=["reviewer", "-created_at"], name="invitation_by_reviewer"),
             models.Index(fields=["email"], name="invitation_by_email"),
             models.Index(
-                fields=["due"], condition=models.Q(state="accepted"), name="invitation_due"
+                fields=["due"],
+                condition=models.Q(state=InvitationAnswer.ACCEPTED.value),
+                name="invitation_due",
             ),
         ]
 
@@ -73,7 +75,7 @@ class Invitation(models.Model):
         return f"{self.email} for {self.submission_id}"
 
 
-# The codes are the event contract's (``outbox.events.RECOMMENDATIONS``); the labels are words.
+# The codes are the event contract's (``contracts.codes.RECOMMENDATIONS``); the labels are words.
 Recommendation = models.TextChoices(
     "Recommendation", [(code.upper(), (code, code.replace("_", " "))) for code in RECOMMENDATIONS]
 )

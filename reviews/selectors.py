@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from accounts.selectors import email_verified
+from contracts.codes import ReviewProgress, Status
 from reviews.models import Invitation, Review
 from submissions.selectors import decided_since, decision_times
 
@@ -50,6 +51,14 @@ def invitations_of_submission(*, submission_id) -> QuerySet[Invitation]:
     )
 
 
+def review_progress(invitation: Invitation) -> ReviewProgress:
+    """How far the invitation's review has come: none, a draft, or submitted."""
+    review = getattr(invitation, "review", None)  # the reverse accessor raises AttributeError
+    if review is None:
+        return ReviewProgress.NONE
+    return ReviewProgress.SUBMITTED if review.submitted_at else ReviewProgress.DRAFT
+
+
 def invitation_overdue(invitation: Invitation) -> bool:
     """Accepted, due before today, and no review submitted."""
     review = getattr(invitation, "review", None)  # the reverse accessor raises AttributeError
@@ -65,7 +74,7 @@ def overdue_invitations() -> QuerySet[Invitation]:
     return Invitation.objects.filter(
         state=Invitation.State.ACCEPTED,
         due__lt=timezone.localdate(),
-        submission__status="under_review",
+        submission__status=Status.UNDER_REVIEW,
     ).exclude(review__submitted_at__isnull=False)
 
 

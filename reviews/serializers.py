@@ -2,7 +2,7 @@ from django.urls import reverse
 from rest_framework import serializers
 
 from reviews.models import Recommendation
-from reviews.selectors import invitation_overdue
+from reviews.selectors import invitation_overdue, review_progress
 from submissions.serializers import ClosedSerializer, PaperAuthorOutput
 
 
@@ -132,10 +132,7 @@ class ReviewingOutput(serializers.Serializer):
         return invitation_overdue(invitation)
 
     def get_review(self, invitation) -> str:
-        review = getattr(invitation, "review", None)
-        if review is None:
-            return "none"
-        return "submitted" if review.submitted_at else "draft"
+        return review_progress(invitation).value
 
     def get_url(self, invitation) -> str:
         return reverse("reviewing-paper", kwargs={"submission_id": invitation.submission_id})

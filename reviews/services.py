@@ -18,14 +18,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.selectors import email_verified, verified_user_with_email
-from outbox.events import InvitationAnswered, ReviewerInvited, ReviewerReminded, ReviewSubmitted
+from contracts.codes import Reminder, Status
+from contracts.events import InvitationAnswered, ReviewerInvited, ReviewerReminded, ReviewSubmitted
 from outbox.services import publish_on_commit
-from outbox.workflow import Status
-from reviews.conflicts import Candidate, conflicts_of
+from reviews.conflicts import Candidate, Conflict, ConflictCode, conflicts_of
 from reviews.models import Invitation, Review
 from reviews.selectors import conflict_declared_before, review_open, reviews_complete
 from submissions.models import Submission
 from submissions.selectors import decided_since
+from submissions.services import submission_lock
+from submissions.workflow import status_label
 
 logger = logging.getLogger(__name__)
 
@@ -43,13 +45,15 @@ class ReviewInputError(ValueError):
 
 
 class ConflictOfInterest(ReviewRefused):
-    """The reviewer is in conflict with the paper; ``reasons`` says each way."""
+    """The reviewer is in conflict with the paper; ``conflicts`` says each way, and
+    ``reasons`` the sentences."""
 
-    def __init__(self, reasons: list[str]) -> None:
-        self.reasons = reasons
+    def __init__(self, conflicts: list[Conflict]) -> None:
+        self.conflicts = conflicts
+        self.reasons = [conflict.message for conflict in conflicts]
         super().__init__(
             "this reviewer has a conflict of interest with the paper: "
-            + "; ".join(reasons)
+            + "; ".join(self.reasons)
             + ". Invite someone else, or give override_conflict with your justification."
         )
 
@@ -113,11 +117,11 @@ def invitation_create(
     candidate = _candidate(reviewer)
     override_conflict = override_conflict.strip()
     with transaction.atomic():
-        locked = Submission.objects.select_for_update().get(pk=submission.pk)
+        locked = submission_lock(submission_id=submission.pk)
         if locked.status != Status.UNDER_REVIEW:
             raise ReviewRefused(
                 "reviewers are invited to papers under review; this one's status is "
-                f"“{Status(locked.status).label}” (start its review first)"
+                f"“{status_label(locked.status)}” (start its review first)"
             )
         # The submission's row lock makes this check and the insert one step for its paper.
         earlier = Invitation.objects.filter(
@@ -133,7 +137,7 @@ def invitation_create(
         reasons = conflicts_of(submission=locked, candidate=candidate, declared=declared)
         if reasons and not override_conflict:
             raise ConflictOfInterest(reasons)
-        if reasons and reasons[0] == "they are one of the paper's authors":
+        if any(conflict.code == ConflictCode.AUTHOR for conflict in reasons):
             raise ReviewRefused("an author cannot review their own paper, whatever the reason")
         invitation = Invitation.objects.create(
             submission=locked,
@@ -142,7 +146,7 @@ def invitation_create(
             invited_by=editor,
             due=due,
             paper_version=locked.version,
-            conflicts="; ".join(reasons),
+            conflicts="; ".join(conflict.message for conflict in reasons),
             override_justification=override_conflict if reasons else "",
         )
         publish_on_commit(
@@ -334,8 +338,8 @@ def reminders_send(*, today: date | None = None) -> int:
     soon = today + timedelta(days=settings.REVIEW_REMIND_DAYS_BEFORE)
     sent = 0
     for reminder, when, marked in (
-        ("before_due", {"due__lte": soon, "due__gte": today}, "reminded_before_at"),
-        ("overdue", {"due__lt": today}, "reminded_overdue_at"),
+        (Reminder.BEFORE_DUE, {"due__lte": soon, "due__gte": today}, "reminded_before_at"),
+        (Reminder.OVERDUE, {"due__lt": today}, "reminded_overdue_at"),
     ):
         while True:
             with transaction.atomic():

@@ -15,11 +15,12 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from outbox.workflow import Actor, Status
+from contracts.codes import Status
 from plagiarism.selectors import CheckSummary, check_summaries, check_summary, with_checks
 from submissions.diff import version_diff
 from submissions.models import ChecklistItem, Note, PaperAuthor, Submission, Transition, Version
 from submissions.services import TransitionNotAllowed, steps_for, submission_transition
+from submissions.workflow import Actor, status_done, status_label
 
 
 class ScoreBandFilter(admin.SimpleListFilter):
@@ -307,7 +308,7 @@ class SubmissionAdmin(admin.ModelAdmin):
             except TransitionNotAllowed as exc:
                 refused.append(f"“{submission.title}”: {exc}")
         if moved:
-            self.message_user(request, f"{moved} {Status(to_status).done}.", messages.SUCCESS)
+            self.message_user(request, f"{moved} {status_done(to_status)}.", messages.SUCCESS)
         for reason in refused:
             self.message_user(request, reason, messages.WARNING)
         return None
@@ -352,6 +353,7 @@ class SubmissionAdmin(admin.ModelAdmin):
         extra = {
             "transitions": self.editor_transitions(submission, request.user) if submission else [],
             "check_failed": summary is not None and summary.state == "failed",
+            "in_review": submission is not None and submission.status == Status.UNDER_REVIEW,
         }
         return super().change_view(request, object_id, form_url, extra | (extra_context or {}))
 
@@ -420,7 +422,7 @@ class SubmissionAdmin(admin.ModelAdmin):
             else:
                 self.message_user(
                     request,
-                    f"“{submission.title}” is now “{Status(to_status).label}”.",
+                    f"“{submission.title}” is now “{status_label(to_status)}”.",
                     messages.SUCCESS,
                 )
             return HttpResponseRedirect(change_url)

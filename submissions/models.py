@@ -8,7 +8,8 @@ from django.db import models
 from django.utils import timezone
 
 from accounts.orcid import validate_orcid
-from outbox.workflow import Status
+from contracts.codes import Status
+from submissions.workflow import status_label
 
 __all__ = [
     "ChecklistItem",
@@ -21,7 +22,7 @@ __all__ = [
 ]
 
 
-STATUS_CHOICES = [(status.value, status.label) for status in Status]
+STATUS_CHOICES = [(status.value, status_label(status)) for status in Status]
 
 
 def stored_file_name(instance: "Submission", filename: str) -> str:

@@ -4,10 +4,10 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from outbox.workflow import OPEN_TO_VERSIONS, Status
 from plagiarism.selectors import CheckSummary, check_summary
 from submissions.models import STATUS_CHOICES, Note, Submission, Transition, Version
 from submissions.services import steps_for
+from submissions.workflow import OPEN_TO_VERSIONS, status_label
 
 
 # Input serializer that refuses fields it does not know, rather than ignoring them, and text
@@ -229,7 +229,7 @@ class TransitionOutput(serializers.ModelSerializer):
         ]
 
     def get_to_status_label(self, transition: Transition) -> str:
-        return Status(transition.to_status).label
+        return status_label(transition.to_status)
 
 
 class PlagiarismSummaryOutput(serializers.Serializer):
@@ -287,7 +287,7 @@ class SubmissionOutput(serializers.ModelSerializer):
         ]
 
     def get_status_label(self, submission: Submission) -> str:
-        return Status(submission.status).label
+        return status_label(submission.status)
 
     @extend_schema_field(serializers.URLField(allow_null=True))
     def get_file_url(self, submission: Submission) -> str | None:

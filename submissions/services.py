@@ -1,5 +1,5 @@
 """Writes of the submissions app. Every change of status goes through ``submission_transition``,
-which enforces the workflow (``outbox.workflow.WORKFLOW``, the one table of allowed steps) and
+which enforces the workflow (``submissions.workflow.WORKFLOW``, the one table of allowed steps) and
 publishes the event in the same transaction."""
 
 import logging
@@ -19,20 +19,9 @@ from django.utils import timezone
 
 from accounts.orcid import orcid_normalised
 from accounts.selectors import email_verified, profile_of, verified_user_with_email
-from outbox.events import PaperUploaded, SubmissionDecided
+from contracts.codes import Status, is_status
+from contracts.events import PaperUploaded, SubmissionDecided
 from outbox.services import publish_on_commit
-from outbox.workflow import (
-    FINAL,
-    OPEN_TO_VERSIONS,
-    WORKFLOW,
-    Actor,
-    Condition,
-    Status,
-    Step,
-    is_status,
-    refusal,
-    step_between,
-)
 from submissions.extraction import Extracted, text_facts
 from submissions.models import (
     ChecklistItem,
@@ -43,6 +32,17 @@ from submissions.models import (
     Version,
 )
 from submissions.sandbox import caps_from_settings, extract_bounded
+from submissions.workflow import (
+    FINAL,
+    OPEN_TO_VERSIONS,
+    WORKFLOW,
+    Actor,
+    Condition,
+    Step,
+    refusal,
+    status_label,
+    step_between,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -64,6 +64,13 @@ class ChecklistIncomplete(ValueError):
 
 class EmailNotVerified(Exception):
     """The venue requires a verified email address before a paper is submitted."""
+
+
+def submission_lock(*, submission_id) -> Submission:
+    """The submission's row, locked until the caller's transaction ends: changes that depend
+    on its status (a step of the workflow, a new version, an invitation to review) are made
+    one at a time. Must run inside ``transaction.atomic``."""
+    return Submission.objects.select_for_update().get(pk=submission_id)
 
 
 def _checklist_confirmed(confirmed) -> list[str]:
@@ -321,7 +328,7 @@ def submission_transition(
     Every change except the plagiarism check's publishes ``submission_decided``.
     """
     with transaction.atomic():
-        locked = Submission.objects.select_for_update().get(pk=submission.pk)
+        locked = submission_lock(submission_id=submission.pk)
         step = _step_or_refuse(locked, to_status, actor)
         from_status = locked.status
         locked.status = step.to
@@ -424,12 +431,12 @@ def submission_version_add(
     version: Version | None = None
     try:
         with transaction.atomic():
-            locked = Submission.objects.select_for_update().get(pk=submission.pk)
+            locked = submission_lock(submission_id=submission.pk)
             if locked.author_id != author.pk:
                 raise TransitionNotAllowed("only the paper's author can send a new version")
             if locked.status not in OPEN_TO_VERSIONS:
                 raise VersionNotAllowed(
-                    f"A paper whose status is “{Status(locked.status).label}” takes no new "
+                    f"A paper whose status is “{status_label(locked.status)}” takes no new "
                     "version: versions are taken while the paper is received, checked or "
                     "sent back for a revision."
                 )
@@ -476,7 +483,7 @@ def submission_mark_checked(*, submission_id, paper_version: int) -> tuple[Submi
     publishes ``plagiarism_checked``). A submission withdrawn or moved on meanwhile keeps its
     status."""
     with transaction.atomic():
-        locked = Submission.objects.select_for_update().get(pk=submission_id)
+        locked = submission_lock(submission_id=submission_id)
         current = paper_version == locked.version
         if current and locked.status == Status.SUBMITTED:
             locked = submission_transition(submission=locked, to_status=Status.CHECKED, actor=None)
@@ -536,7 +543,7 @@ def paper_author_add(
     except ValidationError as exc:
         raise ValidationError({"orcid": exc.messages}) from exc
     with transaction.atomic():
-        locked = Submission.objects.select_for_update().get(pk=submission.pk)
+        locked = submission_lock(submission_id=submission.pk)
         if not actor.is_staff and locked.author_id != actor.pk:
             raise AuthorListNotYours(
                 "only the paper's contact (the author who submitted it) or an editor can "
@@ -544,7 +551,7 @@ def paper_author_add(
             )
         if locked.status in FINAL and not actor.is_staff:
             raise AuthorListRefused(
-                f"the author list of a paper whose status is “{Status(locked.status).label}” "
+                f"the author list of a paper whose status is “{status_label(locked.status)}” "
                 "can no longer change; write to the editors"
             )
         listed = list(PaperAuthor.objects.filter(submission=locked))

@@ -3,12 +3,14 @@
 import uuid
 from datetime import UTC, datetime, timedelta
 
+from contracts.topics import Topic, topic_name
+from outbox.kafka import kafka_producer
 from outbox.tests.factories import (
     PaperUploadedFactory,
     PlagiarismCheckedFactory,
     SubmissionDecidedFactory,
 )
-from outbox.wire import ReceivedEvent
+from outbox.wire import ReceivedEvent, encode_headers
 from submissions.tests.factories import submissions_exist
 
 DAY = datetime(2026, 11, 2, 8, 0, tzinfo=UTC)
@@ -61,3 +63,39 @@ def paper_history(
         )
         status = decision
     return events
+
+
+class Sender:
+    """Puts events on their topics as the relay does (key = submission id)."""
+
+    def __init__(self) -> None:
+        self.producer = kafka_producer()
+
+    def send(self, event: ReceivedEvent) -> None:
+        data = event.data
+        headers = encode_headers(
+            event_id=event.id,
+            ce_type=data.ce_type(),
+            source=data.source,
+            subject=f"submission/{data.key}",
+            time=event.time,
+            extra={},
+        )
+        self.producer.send(
+            topic_name(data.topic),
+            key=data.key.encode(),
+            value=data.model_dump_json().encode(),
+            headers=headers,
+        )
+
+    def send_garbage(self) -> None:
+        self.producer.send(
+            topic_name(Topic.PAPER_UPLOADED),
+            key=b"x",
+            value=b"{not json",
+            headers=[],
+        )
+
+    def close(self) -> None:
+        self.producer.flush(30)
+        self.producer.close()

@@ -13,50 +13,12 @@ from django.db import connection
 from analytics.handlers import GROUP
 from analytics.selectors import analytics_summary
 from analytics.services import LIVE
-from analytics.tests.events import DAY, paper_history
+from analytics.tests.events import DAY, Sender, paper_history
 from harness import running_consumer, wait_until
-from outbox.kafka import kafka_producer
 from outbox.models import ProcessedEvent
-from outbox.topics import topic_name
-from outbox.wire import ReceivedEvent, encode_headers
+from outbox.wire import ReceivedEvent
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-class Sender:
-    """Puts events on their topics as the relay does (key = submission id)."""
-
-    def __init__(self) -> None:
-        self.producer = kafka_producer()
-
-    def send(self, event: ReceivedEvent) -> None:
-        data = event.data
-        headers = encode_headers(
-            event_id=event.id,
-            ce_type=data.ce_type(),
-            source=data.source,
-            subject=f"submission/{data.key}",
-            time=event.time,
-            extra={},
-        )
-        self.producer.send(
-            topic_name(data.topic),
-            key=data.key.encode(),
-            value=data.model_dump_json().encode(),
-            headers=headers,
-        )
-
-    def send_garbage(self) -> None:
-        self.producer.send(
-            topic_name(GROUP.handlers and next(iter(GROUP.handlers)).topic),
-            key=b"x",
-            value=b"{not json",
-            headers=[],
-        )
-
-    def close(self) -> None:
-        self.producer.flush(30)
-        self.producer.close()
 
 
 def histories(n: int, *, start=DAY) -> list[list[ReceivedEvent]]:

@@ -5,9 +5,9 @@ import subprocess
 import pytest
 from django.conf import settings
 
+from contracts.topics import Topic, topic_name
 from harness import ROOT
 from outbox.kafka import kafka_producer
-from outbox.topics import Topic, topic_name
 
 
 def kafka_tool(*args: str) -> str:

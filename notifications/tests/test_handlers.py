@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from contracts.topics import Topic, topic_name
 from harness import running_consumer, wait_until
 from notifications.handlers import (
     GROUP,
@@ -21,11 +22,10 @@ from outbox.tests.factories import (
     SubmissionDecidedFactory,
 )
 from outbox.tests.test_consumer import send
-from outbox.topics import Topic, topic_name
 from outbox.wire import ReceivedEvent
-from outbox.workflow import Status
 from submissions.models import Submission
 from submissions.tests.factories import UserFactory
+from submissions.workflow import status_label
 
 WHEN = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
 
@@ -120,7 +120,7 @@ def test_a_decision_tells_the_decision_and_the_editors_comment(to_status, subjec
     assert notification.data == {
         "title": "Fingerprints",
         "status": to_status,
-        "status_label": Status(to_status).label,
+        "status_label": status_label(to_status),
         "comment": comment,
     }
 

@@ -4,6 +4,7 @@ what authors hear of versions, withdrawals and failed checks."""
 import pytest
 from rest_framework.test import APIClient
 
+from contracts.events import PlagiarismCheckFailed
 from harness import client_for
 from notifications.handlers import (
     handle_paper_uploaded,
@@ -13,7 +14,6 @@ from notifications.handlers import (
 )
 from notifications.models import EDITOR_KINDS, Kind, Notification, Preference
 from notifications.tests.test_handlers import received, submission_of
-from outbox.events import PlagiarismCheckFailed
 from outbox.tests.factories import (
     PaperUploadedFactory,
     PlagiarismCheckedFactory,
@@ -161,12 +161,12 @@ def test_events_of_the_earlier_contract_versions_are_still_read_from_kafka(kafka
     still reaches every group: read as version 1 of the paper."""
     from analytics.handlers import GROUP as ANALYTICS
     from analytics.models import SubmissionFact
+    from contracts.events import PaperUploadedV1, SubmissionDecidedV1
+    from contracts.topics import Topic, topic_name
     from harness import running_consumer, wait_until
     from notifications.handlers import GROUP as NOTIFICATIONS
-    from outbox.events import PaperUploadedV1, SubmissionDecidedV1
     from outbox.models import DeadLetter, ProcessedEvent
     from outbox.tests.test_consumer import send
-    from outbox.topics import Topic, topic_name
 
     author = UserFactory()
     paper = submission_of(author, title="From before")

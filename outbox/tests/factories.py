@@ -4,7 +4,7 @@ import uuid
 import factory
 from django.utils import timezone
 
-from outbox.events import PaperUploaded, PlagiarismChecked, SubmissionDecided
+from contracts.events import PaperUploaded, PlagiarismChecked, SubmissionDecided
 
 
 class PaperUploadedFactory(factory.Factory):

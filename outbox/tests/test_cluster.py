@@ -9,12 +9,12 @@ import uuid
 import pytest
 from django.db import transaction
 
+from contracts.topics import Topic, topic_name
 from harness import ROOT, private_kafka, read_topic, wait_until
 from outbox.models import OutboxEvent, ProcessedEvent
 from outbox.services import publish_on_commit
 from outbox.tests.factories import PaperUploadedFactory
 from outbox.tests.test_relay import counted
-from outbox.topics import Topic, topic_name
 from submissions.tests.factories import submissions_exist
 
 

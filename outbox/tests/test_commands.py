@@ -10,13 +10,13 @@ from django.utils import timezone
 from kafka.admin import ConfigResource, ConfigResourceType
 
 from analytics.handlers import GROUP as ANALYTICS
+from contracts.topics import Topic, all_topic_names, topic_name
 from harness import running_consumer, unique_name, wait_until
 from outbox.kafka import kafka_admin
 from outbox.models import DeadLetter, OutboxEvent, ProcessedEvent
 from outbox.relay import Relay
 from outbox.services import outbox_purge_sent, publish_on_commit
 from outbox.tests.factories import PaperUploadedFactory
-from outbox.topics import Topic, all_topic_names, topic_name
 
 
 def run(*args: str) -> str:

@@ -11,15 +11,15 @@ from django.utils import timezone
 from analytics.handlers import GROUP as ANALYTICS
 from analytics.models import DailyEventCount
 from analytics.services import analytics_event_apply
+from contracts.events import Event, PaperUploaded
+from contracts.topics import Topic, dead_letter_topic_name, topic_name
 from harness import read_topic, running_consumer, unique_name, wait_until
 from outbox.consumer import ConsumerGroup, RetryLater
-from outbox.events import Event, PaperUploaded
 from outbox.kafka import kafka_producer
 from outbox.models import DeadLetter, ProcessedEvent
 from outbox.relay import Relay
 from outbox.services import publish_on_commit
 from outbox.tests.factories import PaperUploadedFactory
-from outbox.topics import Topic, dead_letter_topic_name, topic_name
 from outbox.wire import encode_headers
 from submissions.tests.factories import submissions_exist
 

@@ -14,12 +14,12 @@ from django.utils import timezone
 from kafka import KafkaProducer
 from kafka.structs import TopicPartition
 
+from contracts.events import PaperUploaded, PlagiarismChecked
+from contracts.topics import Topic, dead_letter_topic_name, topic_name
 from harness import read_topic, running_consumer, wait_until
 from notifications.handlers import GROUP as NOTIFICATIONS
 from notifications.models import Notification
-from outbox.events import PaperUploaded
 from outbox.models import DeadLetter, ProcessedEvent
-from outbox.topics import Topic, dead_letter_topic_name, topic_name
 from submissions.models import Submission
 from submissions.tests.factories import UserFactory
 
@@ -212,25 +212,66 @@ def test_a_database_that_refuses_the_dead_letter_row_stops_nothing(
     assert record.value == b"not json"  # the Kafka copy went all the same
 
 
-def test_analytics_skips_an_event_about_a_submission_that_does_not_exist(kafka_topics, caplog):
+def test_analytics_holds_an_event_until_its_submissions_upload_is_applied(kafka_topics, caplog):
+    """Analytics knows a submission from its upload event alone (a rebuild reads nothing but
+    Kafka): a check about a paper it never saw uploaded is held, counted nowhere, and applied
+    when the upload comes."""
     from analytics.handlers import GROUP as ANALYTICS
-    from analytics.models import DailyEventCount
+    from analytics.models import DailyEventCount, HeldEvent, SubmissionFact
 
-    papers = topic_name(Topic.PAPER_UPLOADED)
-    ghost = Submission(id=uuid.uuid4(), author_id=1, title="Never submitted")  # not saved
+    ghost = Submission(id=uuid.uuid4(), author_id=1, title="Not uploaded yet")  # not saved
     real = submission_of(UserFactory())
+    checked = {
+        "submission_id": str(ghost.pk),
+        "overall_score": 0.4,
+        "flagged": True,
+        "source_count": 1,
+        "algorithm_version": "v",
+        "duration_ms": 5,
+    }
     producer = raw_producer()
-    ghost_id, real_id = str(uuid.uuid4()), str(uuid.uuid4())
-    for paper, event_id in ((ghost, ghost_id), (real, real_id)):
-        headers = good_headers(event_id=event_id)
-        producer.send(papers, key=b"k", value=body(paper), headers=headers).get(30)
-    producer.close()
-    with caplog.at_level(logging.WARNING), running_consumer(ANALYTICS):
+    check_id, real_id, upload_id = (str(uuid.uuid4()) for _ in range(3))
+    check_headers = good_headers(
+        event_id=check_id,
+        ce_type=PlagiarismChecked.ce_type().encode(),
+        ce_source=b"/plagiarism",
+    )
+    producer.send(
+        topic_name(Topic.PLAGIARISM_CHECKED),
+        key=b"k",
+        value=json.dumps(checked).encode(),
+        headers=check_headers,
+    ).get(30)
+    producer.send(
+        topic_name(Topic.PAPER_UPLOADED),
+        key=b"k",
+        value=body(real),
+        headers=good_headers(event_id=real_id),
+    ).get(30)
+    with caplog.at_level(logging.INFO), running_consumer(ANALYTICS):
         wait_until(
-            lambda: ProcessedEvent.objects.filter(event_id=real_id).exists(),
+            lambda: ProcessedEvent.objects.filter(event_id__in=[check_id, real_id]).count() == 2,
             timeout=60,
-            what="the real event",
+            what="both events",
         )
-    assert sum(DailyEventCount.objects.values_list("count", flat=True)) == 1  # the real one
-    assert f"analytics.skipped reason=unknown_submission event_id={ghost_id}" in caplog.text
+        assert sum(DailyEventCount.objects.values_list("count", flat=True)) == 1  # the upload
+        assert list(HeldEvent.objects.values_list("submission_id", flat=True)) == [ghost.pk]
+        assert f"analytics.held reason=upload_not_applied event_id={check_id}" in caplog.text
+
+        producer.send(
+            topic_name(Topic.PAPER_UPLOADED),
+            key=b"k",
+            value=body(ghost),
+            headers=good_headers(event_id=upload_id),
+        ).get(30)
+        producer.close()
+        wait_until(
+            lambda: ProcessedEvent.objects.filter(event_id=upload_id).exists(),
+            timeout=60,
+            what="the ghost's upload",
+        )
+    assert sum(DailyEventCount.objects.values_list("count", flat=True)) == 3
+    assert not HeldEvent.objects.exists()
+    fact = SubmissionFact.objects.get(submission_id=ghost.pk)
+    assert fact.score == 0.4 and fact.status == "checked"
     assert not DeadLetter.objects.exists()

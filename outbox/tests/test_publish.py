@@ -7,13 +7,13 @@ import pytest
 from django.db import transaction
 from pydantic import ValidationError
 
+from contracts.events import PaperUploaded
+from contracts.topics import Topic, topic_name
 from harness import read_topic
-from outbox.events import PaperUploaded
 from outbox.models import OutboxEvent
 from outbox.relay import Relay
 from outbox.services import OutsideTransaction, publish_on_commit
 from outbox.tests.factories import PaperUploadedFactory
-from outbox.topics import Topic, topic_name
 from outbox.tracing import trace_context
 
 

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from analytics.handlers import GROUP as ANALYTICS
 from analytics.models import DailyEventCount
+from contracts.topics import Topic, topic_name
 from harness import (
     private_kafka,
     read_topic,
@@ -19,7 +20,6 @@ from harness import (
 from outbox.models import OutboxEvent, ProcessedEvent
 from outbox.services import publish_on_commit
 from outbox.tests.factories import PaperUploadedFactory
-from outbox.topics import Topic, topic_name
 from submissions.tests.factories import submissions_exist
 
 

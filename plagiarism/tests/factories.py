@@ -1,6 +1,11 @@
+import hashlib
 import random
 
 from django.utils import timezone
+
+from plagiarism import index, postings
+from plagiarism.models import IndexDoc, PublishedWork
+from plagiarism.services import engine_config, index_sequence_next
 
 
 def prose(seed: int, count: int) -> str:
@@ -43,4 +48,18 @@ def check_state(submission, paper_version: int = 1) -> str | None:
         Check.objects.filter(submission_id=submission.pk, paper_version=paper_version)
         .values_list("state", flat=True)
         .first()
+    )
+
+
+def add_work(text: str, ref: str) -> IndexDoc:
+    work = PublishedWork.objects.create(
+        external_id=ref,
+        title=ref,
+        text=text,
+        content_hash=hashlib.sha256(text.encode()).hexdigest(),
+    )
+    return index.doc_add(
+        terms=postings.Terms.of_text(text, engine_config()),
+        sequence=index_sequence_next(),
+        work_id=work.pk,
     )

@@ -1,7 +1,6 @@
 """The compact index: its encoding, merges, removal, recall through it, and the migration
 from the row-per-fingerprint index."""
 
-import hashlib
 import random
 
 import numpy as np
@@ -12,7 +11,7 @@ from django.db.migrations.executor import MigrationExecutor
 from plagiarism import engine, index, postings
 from plagiarism.models import IndexBucket, IndexDoc, IndexState, PublishedWork
 from plagiarism.services import PostgresCorpus, engine_config, index_sequence_next
-from plagiarism.tests.factories import prose
+from plagiarism.tests.factories import add_work, prose
 
 
 def test_bucket_rows_decode_to_the_postings_they_encode():
@@ -48,20 +47,6 @@ def test_bits_grow_with_the_postings_so_a_bucket_stays_small():
     assert postings.bits_for(0) == postings.MIN_BITS
     assert postings.bits_for(64 << 20) == 20
     assert postings.bits_for(1 << 40) == postings.MAX_BITS
-
-
-def add_work(text: str, ref: str) -> IndexDoc:
-    work = PublishedWork.objects.create(
-        external_id=ref,
-        title=ref,
-        text=text,
-        content_hash=hashlib.sha256(text.encode()).hexdigest(),
-    )
-    return index.doc_add(
-        terms=postings.Terms.of_text(text, engine_config()),
-        sequence=index_sequence_next(),
-        work_id=work.pk,
-    )
 
 
 @pytest.mark.django_db

@@ -3,9 +3,9 @@ failed or stale check can be run again by editors."""
 
 import pytest
 
+from contracts.codes import Status
 from harness import client_for, wait_until
 from outbox.models import OutboxEvent
-from outbox.workflow import Status
 from plagiarism import engine, postings
 from plagiarism.models import IndexDoc, Report
 from plagiarism.services import check_fail, check_run

@@ -6,7 +6,7 @@ import factory
 from django.utils import timezone
 
 from accounts.models import EmailVerification
-from outbox.workflow import Status
+from contracts.codes import Status
 from plagiarism.tests.factories import prose
 from submissions.models import Submission
 from submissions.services import paper_author_add, submission_create

@@ -5,13 +5,13 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from contracts.codes import Status
+from contracts.events import SubmissionDecided
 from harness import client_for
 from notifications.handlers import handle_submission_decided
 from notifications.models import Notification
-from outbox.events import SubmissionDecided
 from outbox.models import OutboxEvent
 from outbox.wire import ReceivedEvent
-from outbox.workflow import Status
 from reviews.models import Invitation, Review
 from reviews.tests.factories import ReviewerFactory, due_in, paper_under_review, verified
 from submissions.models import Submission

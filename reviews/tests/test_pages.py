@@ -8,9 +8,9 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
+from contracts.codes import Status
 from harness import client_for
 from outbox.models import OutboxEvent
-from outbox.workflow import Status
 from reviews.models import Invitation, Review
 from reviews.services import (
     ReviewFields,

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import outbox.workflow
+import contracts.codes
 import submissions.models
 from django.conf import settings
 from django.db import migrations, models
@@ -29,7 +29,7 @@ class Migration(migrations.Migration):
         migrations.AlterField(
             model_name='submission',
             name='status',
-            field=models.CharField(choices=[('submitted', 'Received'), ('checked', 'Similarity check done'), ('under_review', 'Under review'), ('accepted', 'Accepted'), ('rejected', 'Not accepted'), ('revision_requested', 'Revision requested'), ('withdrawn', 'Withdrawn')], default=outbox.workflow.Status['SUBMITTED'], max_length=20),
+            field=models.CharField(choices=[('submitted', 'Received'), ('checked', 'Similarity check done'), ('under_review', 'Under review'), ('accepted', 'Accepted'), ('rejected', 'Not accepted'), ('revision_requested', 'Revision requested'), ('withdrawn', 'Withdrawn')], default=contracts.codes.Status['SUBMITTED'], max_length=20),
         ),
         migrations.AlterField(
             model_name='transition',

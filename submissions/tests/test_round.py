@@ -9,10 +9,10 @@ failed check run again; the editors' notices; and the analytics of it all.
 import pytest
 
 from analytics.handlers import GROUP as ANALYTICS
+from contracts.codes import Status
 from harness import client_for, running_consumer, wait_until
 from notifications.handlers import GROUP as NOTIFICATIONS
 from notifications.models import Notification
-from outbox.workflow import Status
 from plagiarism.handlers import GROUP as PLAGIARISM
 from plagiarism.models import Check, Report
 from plagiarism.services import check_fail

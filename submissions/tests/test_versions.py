@@ -3,15 +3,16 @@
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from contracts.codes import Status
 from harness import client_for
 from outbox.models import OutboxEvent
-from outbox.workflow import Status
 from plagiarism.tests.factories import check_recorded
 from submissions.diff import version_diff
 from submissions.models import Note, Submission, Transition, Version
 from submissions.services import submission_create
 from submissions.tests.conftest import stored_files
 from submissions.tests.factories import PARAGRAPH, pdf_bytes
+from submissions.workflow import status_label
 
 pytestmark = pytest.mark.django_db
 
@@ -121,7 +122,7 @@ def test_a_version_is_refused_with_the_reason_when_the_status_takes_none(
         format="multipart",
     )
     assert response.status_code == 409
-    assert f"“{Status(status).label}” takes no new version" in response.json()["detail"]
+    assert f"“{status_label(status)}” takes no new version" in response.json()["detail"]
     assert Version.objects.filter(submission=submission).count() == 1
     assert stored_files(media_root) == [] and not OutboxEvent.objects.exists()
 

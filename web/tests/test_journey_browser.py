@@ -13,9 +13,9 @@ from django.core import mail
 from django.db import connections
 from playwright.sync_api import Page, expect, sync_playwright
 
+from contracts.codes import Status
 from harness import ROOT, running_consumer, wait_until
 from notifications.handlers import GROUP as NOTIFICATIONS
-from outbox.workflow import Status
 from plagiarism.handlers import GROUP as PLAGIARISM
 from plagiarism.tests.factories import prose
 from plagiarism.tests.test_flow import relay_all

@@ -10,10 +10,10 @@ from django.urls import reverse
 
 from accounts.models import ApiToken, EmailVerification
 from accounts.services import VERIFY_SALT, _address_digest, verification_link
+from contracts.codes import Status
 from harness import client_for
 from notifications.messages import message_checked, message_decision, message_received
 from notifications.models import Notification
-from outbox.workflow import Status
 from plagiarism.tests.factories import check_recorded, prose
 from submissions.models import ChecklistItem, Submission
 from submissions.services import submission_create, submission_transition

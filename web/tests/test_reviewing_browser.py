@@ -11,7 +11,7 @@ import pytest
 from django.db import connections
 from playwright.sync_api import Page, expect, sync_playwright
 
-from outbox.workflow import Status
+from contracts.codes import Status
 from reviews.models import Invitation, Review
 from reviews.services import invitation_create
 from reviews.tests.factories import ReviewerFactory, due_in, paper_under_review

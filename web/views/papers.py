@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.selectors import email_verified
-from outbox.workflow import FINAL, OPEN_TO_VERSIONS, WAITING, Actor, Status
+from contracts.codes import Status
 from plagiarism.engine import SourceKind
 from plagiarism.reports import report_view_for_author
 from plagiarism.selectors import check_summaries, check_summary, report_for
@@ -53,6 +53,7 @@ from submissions.services import (
     submission_version_add,
     submission_withdraw,
 )
+from submissions.workflow import FINAL, OPEN_TO_VERSIONS, WAITING, Actor, status_label
 
 PAGE_SIZE = 20
 
@@ -87,7 +88,7 @@ def paper_list(request: HttpRequest) -> HttpResponse:
         {
             "nav": "papers",
             "page": page,
-            "statuses": [(s.value, s.label) for s in Status],
+            "statuses": [(s.value, status_label(s)) for s in Status],
             "status": status or "",
             "q": search or "",
             "filtered": bool(status or search),
@@ -214,6 +215,7 @@ ACTOR_NAMES = {
 class HistoryEntry:
     when: object
     status: Status
+    label: str
     who: str
     comment: str
     version: int | None
@@ -231,7 +233,14 @@ def _history(submission) -> list[HistoryEntry]:
         else:
             who = ACTOR_NAMES[Actor.EDITOR]
         entries.append(
-            HistoryEntry(step.created_at, Status(step.to_status), who, step.comment, step.version)
+            HistoryEntry(
+                step.created_at,
+                Status(step.to_status),
+                status_label(step.to_status),
+                who,
+                step.comment,
+                step.version,
+            )
         )
     return list(reversed(entries))
 
@@ -254,6 +263,8 @@ def _paper_page(request: HttpRequest, submission, *, author_errors=None, author_
             "nav": "papers",
             "paper": submission,
             "status": status,
+            "status_label": status_label(status),
+            "revision_requested": status == Status.REVISION_REQUESTED,
             "waiting": WAITING.get(status, ""),
             "check": check_summary(
                 submission_id=submission.pk, paper_version=submission.version, annotated=submission
@@ -367,6 +378,7 @@ def paper_revise(request: HttpRequest, submission_id) -> HttpResponse:
         "response": "",
         "errors": {},
         "open": Status(submission.status) in OPEN_TO_VERSIONS,
+        "revision_requested": submission.status == Status.REVISION_REQUESTED,
     }
     if request.method == "GET":
         return render(

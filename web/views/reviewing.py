@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
-from outbox.workflow import Status
+from contracts.codes import ReviewProgress, Status
 from reviews.models import Invitation, Recommendation
 from reviews.selectors import (
     double_blind,
@@ -17,6 +17,7 @@ from reviews.selectors import (
     invitation_overdue,
     invitations_of_reviewer,
     review_open,
+    review_progress,
     reviewing_of,
     reviewing_paper,
 )
@@ -33,6 +34,12 @@ from submissions.apis import file_response
 from submissions.selectors import author_list
 from web.views.papers import _errors
 
+PROGRESS_WORDS = {
+    ReviewProgress.NONE: "not started",
+    ReviewProgress.DRAFT: "draft saved",
+    ReviewProgress.SUBMITTED: "sent to the editors",
+}
+
 
 @login_required
 def reviewing(request: HttpRequest) -> HttpResponse:
@@ -40,10 +47,7 @@ def reviewing(request: HttpRequest) -> HttpResponse:
     papers = list(reviewing_of(user=request.user)[:200])
     for paper in papers:
         paper.overdue = invitation_overdue(paper)
-        review = getattr(paper, "review", None)
-        paper.review_state = (
-            "none" if review is None else ("submitted" if review.submitted_at else "draft")
-        )
+        paper.review_state_words = PROGRESS_WORDS[review_progress(paper)]
     return render(
         request,
         "web/reviewing/list.html",

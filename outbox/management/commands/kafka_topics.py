@@ -1,8 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 from kafka.errors import KafkaError
 
+from contracts.topics import all_topic_names
 from outbox.topic_admin import topics_ensure
-from outbox.topics import all_topic_names
 
 
 class Command(BaseCommand):

@@ -2,13 +2,13 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 from kafka.errors import KafkaError
 
+from contracts.topics import Topic, dead_letter_topic_name, topic_name
 from outbox.selectors import (
     consumer_group_lag,
     dead_letter_counts,
     outbox_backlog,
     topic_message_counts,
 )
-from outbox.topics import Topic, dead_letter_topic_name, topic_name
 
 
 class Command(BaseCommand):

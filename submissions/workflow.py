@@ -1,39 +1,15 @@
-"""The workflow's vocabulary, spelled once beside the event contracts: the statuses of a
-submission, the steps allowed between them and who takes each, and the words people read.
+"""The submission workflow: the steps allowed between statuses and who takes each, why a step
+is refused, and the statuses in words.
 
-Every app imports these: the submissions app enforces the table, the events carry the
-status codes, notifications and analytics turn them into words. The codes are a contract
-(they are in the API and on the wire); the labels and phrases may change freely.
+The status codes are a contract (``contracts.codes.Status``: the API, the wire and the
+database); the steps, refusals and labels here are the submissions app's, and may change
+freely. Other apps read them through ``status_label`` and the tables below.
 """
 
 from dataclasses import dataclass
 from enum import StrEnum
 
-
-class Status(StrEnum):
-    SUBMITTED = "submitted"
-    CHECKED = "checked"
-    UNDER_REVIEW = "under_review"
-    ACCEPTED = "accepted"
-    REJECTED = "rejected"
-    REVISION_REQUESTED = "revision_requested"
-    WITHDRAWN = "withdrawn"
-
-    @property
-    def label(self) -> str:
-        """The status in plain words, as the API's ``status_label`` and every page show it."""
-        return STATUS_LABELS[self]
-
-    @property
-    def done(self) -> str:
-        """What becoming this status is called: "cannot be {done}"."""
-        return STATUS_DONE[self]
-
-
-def is_status(value: object) -> bool:
-    """Whether ``value`` is one of the status codes (``in Status`` raises for a str on 3.11)."""
-    return isinstance(value, str) and value in Status._value2member_map_
-
+from contracts.codes import Status, is_status
 
 STATUS_LABELS = {
     Status.SUBMITTED: "Received",
@@ -53,6 +29,18 @@ STATUS_DONE = {
     Status.REVISION_REQUESTED: "sent back for a revision",
     Status.WITHDRAWN: "withdrawn",
 }
+
+
+def status_label(status: str) -> str:
+    """The status in plain words, as the API's ``status_label`` and every page show it."""
+    return STATUS_LABELS[Status(status)]
+
+
+def status_done(status: str) -> str:
+    """What becoming ``status`` is called: "cannot be {done}"."""
+    return STATUS_DONE[Status(status)]
+
+
 FINAL = frozenset({Status.ACCEPTED, Status.REJECTED, Status.WITHDRAWN})
 # What a paper waits for in each open status (said when nobody but someone else can act).
 WAITING = {
@@ -129,44 +117,16 @@ def refusal(from_status: str, to_status: str, allowed: list[Step]) -> str:
     """Why a step cannot be taken, and what can be done instead: a message for people."""
     current = Status(from_status)
     if to_status == current:
-        return f"The paper's status is already “{current.label}”."
-    target = Status(to_status).done if is_status(to_status) else f"moved to {to_status!r}"
+        return f"The paper's status is already “{status_label(current)}”."
+    target = status_done(to_status) if is_status(to_status) else f"moved to {to_status!r}"
     if allowed:
         then = "Possible now: " + ", ".join(f"{s.action} (“{s.to.value}”)" for s in allowed) + "."
     elif current in FINAL:
         then = "Nothing more can be done with it: the decision is final."
     else:
         then = f"No step is open to you now: {WAITING[current]}."
-    return f"A paper whose status is “{current.label}” cannot be {target}. {then}"
+    return f"A paper whose status is “{status_label(current)}” cannot be {target}. {then}"
 
-
-# -- decisions: the changes ``submission_decided`` reports (every step but the check's) ----
-DECIDED_STATUSES = (
-    Status.UNDER_REVIEW,
-    Status.ACCEPTED,
-    Status.REJECTED,
-    Status.REVISION_REQUESTED,
-    Status.WITHDRAWN,
-    Status.SUBMITTED,  # a revision received (since submission_decided v2)
-)
-# For editors (the dashboard, the analytics API's labels).
-DECISION_LABELS = {
-    Status.UNDER_REVIEW: "sent to review",
-    Status.ACCEPTED: "accepted",
-    Status.REJECTED: "rejected",
-    Status.REVISION_REQUESTED: "revision requested",
-    Status.WITHDRAWN: "withdrawn",
-    Status.SUBMITTED: "revision received",
-}
-# For authors: a notification's headline and what happened to "Your paper “…”".
-DECISION_NEWS = {
-    Status.UNDER_REVIEW: ("Under review", "is now being reviewed by the editors"),
-    Status.ACCEPTED: ("Accepted", "has been accepted"),
-    Status.REJECTED: ("Not accepted", "has not been accepted"),
-    Status.REVISION_REQUESTED: ("The editors ask for a revision", "needs a revision"),
-    Status.WITHDRAWN: ("Withdrawn", "has been withdrawn"),
-    Status.SUBMITTED: ("Revision received", "is back with the editors in its new version"),
-}
 
 # While a paper is in one of these, its author may send a new version.
 OPEN_TO_VERSIONS = frozenset(

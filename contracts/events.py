@@ -12,8 +12,15 @@ from typing import ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from outbox.topics import Topic
-from outbox.workflow import DECIDED_STATUSES, Status
+from contracts.codes import (
+    DECIDED_STATUSES,
+    DECIDED_STATUSES_V1,
+    RECOMMENDATIONS,
+    InvitationAnswer,
+    Reminder,
+    Status,
+)
+from contracts.topics import Topic
 
 CLOUDEVENTS_SPEC_VERSION = "1.0"
 CONTENT_TYPE = "application/json"
@@ -136,7 +143,7 @@ class SubmissionDecidedV1(Event):
     source: ClassVar[str] = "/submissions"
 
     from_status: str = Field(max_length=30)
-    to_status: Literal["under_review", "accepted", "rejected", "revision_requested", "withdrawn"]
+    to_status: Literal[tuple(s.value for s in DECIDED_STATUSES_V1)]  # type: ignore[valid-type]
     editor_id: int | None = Field(ge=1, le=PG_BIGINT_MAX)
     comment: str = ""
     decided_at: datetime
@@ -159,9 +166,6 @@ class SubmissionDecided(Event):
 
 
 # -- peer review (the reviews app) ----------------------------------------------------------
-# A reviewer's recommendation: the codes of the API, the database and the wire (the reviews
-# app's model takes its choices from here).
-RECOMMENDATIONS = ("accept", "minor_revision", "major_revision", "reject")
 
 
 class ReviewerInvited(Event):
@@ -193,7 +197,7 @@ class InvitationAnswered(Event):
 
     invitation_id: uuid.UUID
     reviewer_id: int = Field(ge=1, le=PG_BIGINT_MAX)
-    answer: Literal["accepted", "declined"]
+    answer: Literal[tuple(a.value for a in InvitationAnswer)]  # type: ignore[valid-type]
     conflict_declared: bool
     reviews_complete: bool
     invited_at: datetime
@@ -211,7 +215,7 @@ class ReviewerReminded(Event):
 
     invitation_id: uuid.UUID
     reviewer_id: int = Field(ge=1, le=PG_BIGINT_MAX)
-    reminder: Literal["before_due", "overdue"]
+    reminder: Literal[tuple(r.value for r in Reminder)]  # type: ignore[valid-type]
     due: date
 
 
