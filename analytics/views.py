@@ -22,17 +22,9 @@ def durations(chart_id: str, title: str, p50: float | None, p95: float | None):
     )
 
 
-def dashboard(request: HttpRequest) -> TemplateResponse:
-    dates = DateRangeInput(data=request.GET)
-    errors = []
-    if dates.is_valid():
-        summary = analytics_summary(**dates.validated_data)
-    else:
-        errors = [
-            f"{field}: {' '.join(map(str, problems))}" for field, problems in dates.errors.items()
-        ]
-        summary = analytics_summary()
-    charts = [
+def count_charts(summary) -> list:
+    """Submissions per day, scores, statuses and decisions."""
+    return [
         columns(
             "per-day",
             "Submissions per day",
@@ -59,6 +51,12 @@ def dashboard(request: HttpRequest) -> TemplateResponse:
             "Decisions",
             [(DECISION_LABELS.get(kind, kind), count) for kind, count in summary.decisions.items()],
         ),
+    ]
+
+
+def time_charts(summary) -> list:
+    """How long checks, revisions, decisions, acceptances and reviews take."""
+    return [
         durations(
             "time-to-check",
             f"Time from upload to plagiarism report ({summary.time_to_check_count} papers)",
@@ -93,20 +91,36 @@ def dashboard(request: HttpRequest) -> TemplateResponse:
             summary.time_to_review_p50,
             summary.time_to_review_p95,
         ),
-        rows(
-            "reviewer-load",
-            "Reviews still open per reviewer (the busiest first)",
-            [
-                (load["reviewer"] or f"#{load['reviewer_id']}", load["open"])
-                for load in summary.reviewer_load
-            ],
-        ),
     ]
+
+
+def load_chart(summary):
+    """Reviews still open per reviewer, the busiest first."""
+    return rows(
+        "reviewer-load",
+        "Reviews still open per reviewer (the busiest first)",
+        [
+            (load["reviewer"] or f"#{load['reviewer_id']}", load["open"])
+            for load in summary.reviewer_load
+        ],
+    )
+
+
+def dashboard(request: HttpRequest) -> TemplateResponse:
+    dates = DateRangeInput(data=request.GET)
+    errors = []
+    if dates.is_valid():
+        summary = analytics_summary(**dates.validated_data)
+    else:
+        errors = [
+            f"{field}: {' '.join(map(str, problems))}" for field, problems in dates.errors.items()
+        ]
+        summary = analytics_summary()
     context = {
         **admin.site.each_context(request),
         "title": "Analytics",
         "summary": summary,
-        "charts": charts,
+        "charts": [*count_charts(summary), *time_charts(summary), load_chart(summary)],
         "since": request.GET.get("since", ""),
         "until": request.GET.get("until", ""),
         "errors": errors,

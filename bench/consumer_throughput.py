@@ -8,6 +8,10 @@ straight to Kafka), then the real command (``manage.py consume_<group>``) starts
 process and the clock runs from its first applied event to its last (the group's inbox in
 PostgreSQL). The plagiarism group enqueues a Celery task per event, and notifications one
 email per event, on queues of the benchmark's own that no worker serves (purged after).
+
+Beside each group, in the same run, the bare limit: the same topic consumed with kafka-python
+and psycopg alone, one row per event written with COPY and the offsets committed after each
+poll's rows committed. No group can be faster; each group's ratio to it is printed.
 Needs the services up (``ops/services.sh start``).
 """
 
@@ -98,6 +102,53 @@ def topic_fill(papers: list[tuple[str, int, str]]) -> None:
     producer.close()
 
 
+def bare_limit(expected: int) -> float:
+    """Events per second of the bare limit (see the module's docstring), first to last."""
+    import psycopg
+    from django.db import connection
+
+    from contracts.events import PaperUploaded
+    from contracts.topics import topic_name
+    from outbox.kafka import kafka_consumer
+
+    consumer = kafka_consumer(
+        topic_name(PaperUploaded.topic),
+        group_id=f"bench-bare-{uuid.uuid4().hex[:8]}",
+        max_poll_records=500,
+    )
+    db = connection.settings_dict
+    with psycopg.connect(
+        host=db["HOST"],
+        port=db["PORT"],
+        dbname=db["NAME"],
+        user=db["USER"],
+        password=db["PASSWORD"],
+    ) as conn:
+        conn.execute(
+            "CREATE TEMPORARY TABLE bare_inbox (event_id uuid PRIMARY KEY, at timestamptz)"
+        )
+        conn.commit()
+        done, started, deadline = 0, None, time.monotonic() + 600
+        while done < expected and time.monotonic() < deadline:
+            batches = consumer.poll(timeout_ms=500)
+            rows = [
+                (dict(r.headers)["ce_id"].decode(), dict(r.headers)["ce_time"].decode())
+                for records in batches.values()
+                for r in records
+            ]
+            if not rows:
+                continue
+            started = started or time.monotonic()
+            with conn.cursor().copy("COPY bare_inbox (event_id, at) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            conn.commit()
+            consumer.commit()
+            done += len(rows)
+    consumer.close()
+    return done / (time.monotonic() - started) if started else 0.0
+
+
 def group_measure(group: str, expected: int, env: dict[str, str]) -> float:
     """Events per second ``consume_<group>`` applied, from its first event to its last."""
     from django.db import connection
@@ -141,9 +192,14 @@ def main() -> int:
         env = env | {"CELERY_QUEUE_PREFIX": queues, "LOG_LEVEL": "WARNING"}
         papers = submissions_make(args.events)
         topic_fill(papers)
+        limit = bare_limit(args.events)
+        print(f"bare limit: {limit:,.0f} events/s (kafka-python, COPY, commit per poll)")
         for group in GROUPS:
             rate = group_measure(group, args.events, env)
-            print(f"{group}: {rate:,.0f} events/s ({args.events:,} paper_uploaded events)")
+            print(
+                f"{group}: {rate:,.0f} events/s ({args.events:,} paper_uploaded events), "
+                f"{rate / limit:.3f} of the bare limit"
+            )
         from config.celery import app
 
         with app.connection_for_write() as conn:

@@ -192,6 +192,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"auth": env.str("AUTH_RATE", default="30/minute")},
     "NUM_PROXIES": TRUSTED_PROXIES,
+    # Service refusals (config.errors) become their documented answers here, not in views.
+    "EXCEPTION_HANDLER": "config.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Paper submissions API",

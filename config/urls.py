@@ -22,6 +22,7 @@ urlpatterns = [
         name="analytics-dashboard",
     ),
     path("admin/", admin.site.urls),
+    path("api/", include("accounts.urls")),
     path("api/", include("submissions.urls")),
     path("api/", include("plagiarism.urls")),
     path("api/", include("notifications.urls")),

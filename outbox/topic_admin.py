@@ -17,6 +17,22 @@ class TopicState:
     warning: str = ""
 
 
+def _topics_create(admin, names, partitions: int, replication_factor: int, configs) -> None:
+    if names:
+        admin.create_topics(
+            [
+                NewTopic(
+                    name=name,
+                    num_partitions=partitions,
+                    replication_factor=replication_factor,
+                    topic_configs=configs,
+                )
+                for name in names
+            ],
+            wait_for_metadata=True,
+        )
+
+
 def topics_ensure(
     *,
     names: list[str],
@@ -41,19 +57,7 @@ def topics_ensure(
     try:
         existing = set(admin.list_topics())
         missing = [name for name in names if name not in existing]
-        if missing:
-            admin.create_topics(
-                [
-                    NewTopic(
-                        name=name,
-                        num_partitions=partitions,
-                        replication_factor=replication_factor,
-                        topic_configs=topic_configs,
-                    )
-                    for name in missing
-                ],
-                wait_for_metadata=True,
-            )
+        _topics_create(admin, missing, partitions, replication_factor, topic_configs)
         present = [name for name in names if name in existing]
         if present:
             admin.alter_configs(

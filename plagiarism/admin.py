@@ -139,10 +139,7 @@ class ReportAdmin(admin.ModelAdmin):
             return self.rescore(request, report, sources)
         history = report_history(report=report)
         # Every source any report of this version named: the ones left out stay choosable.
-        known: dict[str, str] = {}
-        for scored in history:
-            for s in scored.sources.all():
-                known.setdefault(str(s.source_submission_id), s.kind)
+        known = _known_sources(history)
         ids = list(known)
         names = source_names(ids=ids)
         titles = {pk: name["title"] or "(deleted)" for pk, name in names.items()}
@@ -151,16 +148,7 @@ class ReportAdmin(admin.ModelAdmin):
         paper = paper_version_text(submission_id=submission_id, number=report.paper_version)
         chosen = next((s for s in sources if str(s.pk) == request.GET.get("source")), None)
         chosen = chosen or (sources[0] if sources else None)
-        passages, source_text, versions, version = [], "", [], None
-        if chosen is not None:
-            every = list(chosen.passages.all())
-            versions = sorted({p.source_version or chosen.source_version for p in every})
-            asked = request.GET.get("version", "")
-            version = int(asked) if asked.isdigit() and int(asked) in versions else None
-            version = version or chosen.source_version or (versions[0] if versions else 0)
-            passages = [p for p in every if (p.source_version or chosen.source_version) == version]
-            key = (str(chosen.source_submission_id), version)
-            source_text = source_texts(pairs=[key]).get(key, "")
+        passages, source_text, versions, version = _chosen_passages(chosen, request.GET)
         settings = {**report_settings(engine_config()), **report.settings}
         left_out = set(settings.get("excluded_sources", []))
         context = {
@@ -171,18 +159,7 @@ class ReportAdmin(admin.ModelAdmin):
             "paper_title": titles.get(str(submission_id), ""),
             "submission_url": reverse("admin:submissions_submission_change", args=[submission_id]),
             "pdf_url": reverse("admin:plagiarism_report_pdf", args=[submission_id]),
-            "sources": [
-                {
-                    "match": s,
-                    "title": titles.get(str(s.source_submission_id), "(deleted)"),
-                    "author": names[str(s.source_submission_id)]["author"],
-                    "citation": str(names[str(s.source_submission_id)]["published"] or ""),
-                    "kind": SourceKind(s.kind).label,
-                    "flagged": str(s.source_submission_id) in flagged,
-                    "chosen": s is chosen,
-                }
-                for s in sources
-            ],
+            "sources": _source_rows(sources, chosen, titles, names, flagged),
             "chosen": chosen,
             "chosen_title": titles.get(str(chosen.source_submission_id), "") if chosen else "",
             "versions": versions if len(versions) > 1 else [],
@@ -203,14 +180,7 @@ class ReportAdmin(admin.ModelAdmin):
                 {"name": name, "label": label, "on": settings.get(name, True)}
                 for name, label in EXCLUSIONS.items()
             ],
-            "choices": [
-                {
-                    "id": source_id,
-                    "label": f"{titles.get(source_id, '(deleted)')} ({SourceKind(kind).label})",
-                    "left_out": source_id in left_out,
-                }
-                for source_id, kind in known.items()
-            ],
+            "choices": _choices(known, titles, left_out),
             "history": history,
         }
         return TemplateResponse(request, "admin/plagiarism/report/side_by_side.html", context)
@@ -278,3 +248,55 @@ class PublishedWorkAdmin(admin.ModelAdmin):
             "Removed from the index; the next merge reclaims their space.",
             messages.INFO,
         )
+
+
+def _chosen_passages(chosen, query) -> tuple[list, str, list[int], int | None]:
+    """The passages of the source shown side by side, in the version asked for (its best
+    by default), that version's text, and the versions to choose from."""
+    if chosen is None:
+        return [], "", [], None
+    every = list(chosen.passages.all())
+    versions = sorted({p.source_version or chosen.source_version for p in every})
+    asked = query.get("version", "")
+    version = int(asked) if asked.isdigit() and int(asked) in versions else None
+    version = version or chosen.source_version or (versions[0] if versions else 0)
+    passages = [p for p in every if (p.source_version or chosen.source_version) == version]
+    key = (str(chosen.source_submission_id), version)
+    return passages, source_texts(pairs=[key]).get(key, ""), versions, version
+
+
+def _source_rows(sources, chosen, titles: dict, names: dict, flagged) -> list[dict]:
+    return [
+        {
+            "match": s,
+            "title": titles.get(str(s.source_submission_id), "(deleted)"),
+            "author": names[str(s.source_submission_id)]["author"],
+            "citation": str(names[str(s.source_submission_id)]["published"] or ""),
+            "kind": SourceKind(s.kind).label,
+            "flagged": str(s.source_submission_id) in flagged,
+            "chosen": s is chosen,
+        }
+        for s in sources
+    ]
+
+
+def _choices(known: dict[str, str], titles: dict, left_out: set) -> list[dict]:
+    """Every source any report of the version named, to leave out or put back."""
+    return [
+        {
+            "id": source_id,
+            "label": f"{titles.get(source_id, '(deleted)')} ({SourceKind(kind).label})",
+            "left_out": source_id in left_out,
+        }
+        for source_id, kind in known.items()
+    ]
+
+
+def _known_sources(history) -> dict[str, str]:
+    """Every source any report of this version named, with its kind, in the order they were
+    first named: the ones left out stay choosable."""
+    known: dict[str, str] = {}
+    for scored in history:
+        for s in scored.sources.all():
+            known.setdefault(str(s.source_submission_id), s.kind)
+    return known

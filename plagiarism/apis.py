@@ -2,27 +2,23 @@ from django.http import Http404, HttpResponse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import PolymorphicProxySerializer, extend_schema
 from rest_framework import serializers, status
-from rest_framework.exceptions import APIException
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api import ClosedSerializer
 from plagiarism.engine import SourceKind
 from plagiarism.reports import pdf_response, report_view_for_author, report_view_for_editors
 from plagiarism.selectors import report_for
 from plagiarism.services import (
     EXCLUSIONS,
-    RecheckNotNeeded,
-    RescoreRefused,
-    UnknownSources,
     check_rerun,
     engine_config,
     report_rescore,
     report_settings,
 )
 from submissions.selectors import submission_get_for
-from submissions.serializers import ClosedSerializer
 
 KINDS = [kind.value for kind in SourceKind]
 
@@ -249,20 +245,15 @@ class SubmissionReportRescoreApi(APIView):
         data.is_valid(raise_exception=True)
         now = report.settings or report_settings(engine_config())
         asked = data.validated_data
-        try:
-            rescored = report_rescore(
-                report=report,
-                editor=request.user,
-                excluded_sources=[
-                    str(s) for s in asked.get("excluded_sources", now.get("excluded_sources", []))
-                ],
-                reason=asked.get("reason", ""),
-                **{name: asked.get(name, now.get(name, True)) for name in EXCLUSIONS},
-            )
-        except UnknownSources as exc:
-            raise serializers.ValidationError({"excluded_sources": [str(exc)]}) from exc
-        except RescoreRefused as exc:
-            raise Conflict({"detail": str(exc)}) from exc
+        rescored = report_rescore(
+            report=report,
+            editor=request.user,
+            excluded_sources=[
+                str(s) for s in asked.get("excluded_sources", now.get("excluded_sources", []))
+            ],
+            reason=asked.get("reason", ""),
+            **{name: asked.get(name, now.get(name, True)) for name in EXCLUSIONS},
+        )
         view = report_view_for_editors(report=report_for(submission_id=rescored.submission_id))
         return Response(EditorReportOutput(view).data, status=status.HTTP_201_CREATED)
 
@@ -279,11 +270,6 @@ def _report_of(request: Request, submission_id, *, staff_only: bool = False):
             f"no similarity report yet: the check of version {submission.version} has not finished"
         )
     return report
-
-
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "conflict"
 
 
 class RecheckOutput(serializers.Serializer):
@@ -308,10 +294,7 @@ class SubmissionRecheckApi(APIView):
         submission = submission_get_for(user=request.user, submission_id=submission_id)
         if submission is None:
             raise Http404("no such submission")
-        try:
-            number = check_rerun(submission_id=submission.id)
-        except RecheckNotNeeded as exc:
-            raise Conflict({"detail": str(exc)}) from exc
+        number = check_rerun(submission_id=submission.id)
         output = {
             "submission_id": submission.id,
             "paper_version": number,

@@ -199,32 +199,13 @@ def merge(*, progress: Callable[[int], None] | None = None) -> dict:
                 f"CREATE TABLE {BUCKET_TABLE}_next (LIKE {BUCKET_TABLE} INCLUDING DEFAULTS)"
             )
             for kind, column in KINDS.items():
+                name = column.removeprefix("pending_")
                 new_terms = [unpack(p[1 + kind]) for p in pending]
-                add_terms = np.concatenate([np.empty(0, np.uint32), *new_terms])
-                add_docs = np.repeat(pending_ids, [len(t) for t in new_terms])
-                old_bits = current.bits(kind)
-                cursor.execute(
-                    f"SELECT coalesce(sum(length(keys)) / 2, 0) FROM {BUCKET_TABLE} "  # noqa: S608
-                    "WHERE kind = %s",
-                    [kind],
+                written, bits = _merge_kind(
+                    cursor, kind, current, new_terms, pending_ids, live, progress
                 )
-                bits = bits_for(int(cursor.fetchone()[0]) + len(add_terms))
-                written = 0
-                for chunk in range(MERGE_CHUNKS):
-                    first = chunk << (32 - 4) >> (32 - old_bits)
-                    last = (chunk + 1) << (32 - 4) >> (32 - old_bits)
-                    terms, docs = _read(
-                        kind, old_bits, "bucket >= %s AND bucket < %s", [first, last]
-                    )
-                    keep = np.isin(docs, live) & ~np.isin(docs, pending_ids)
-                    mine = (add_terms >> np.uint32(28)) == chunk
-                    terms = np.concatenate([terms[keep], add_terms[mine]])
-                    docs = np.concatenate([docs[keep], add_docs[mine]])
-                    written += _write(cursor, kind, terms, docs, bits)
-                    if progress:
-                        progress(1)
-                figures[f"{column.removeprefix('pending_')}_postings"] = written
-                setattr(current, f"{column.removeprefix('pending_')}_bits", bits)
+                figures[f"{name}_postings"] = written
+                setattr(current, f"{name}_bits", bits)
             cursor.execute(f"ALTER TABLE {BUCKET_TABLE}_next ADD PRIMARY KEY (kind, bucket)")
             cursor.execute(f"LOCK TABLE {BUCKET_TABLE} IN ACCESS EXCLUSIVE MODE")
             cursor.execute(f"DROP TABLE {BUCKET_TABLE}")
@@ -240,6 +221,34 @@ def merge(*, progress: Callable[[int], None] | None = None) -> dict:
         current.save()
     logger.info("plagiarism.index_merged %s", " ".join(f"{k}={v}" for k, v in figures.items()))
     return figures
+
+
+def _merge_kind(cursor, kind: int, current, new_terms, pending_ids, live, progress):
+    """Write one kind's postings into the next main, chunk by chunk of the term space: main's
+    postings of live documents that are not pending, and the pending documents' new terms.
+    How many postings, and the bucket bits chosen for them."""
+    add_terms = np.concatenate([np.empty(0, np.uint32), *new_terms])
+    add_docs = np.repeat(pending_ids, [len(t) for t in new_terms])
+    old_bits = current.bits(kind)
+    cursor.execute(
+        f"SELECT coalesce(sum(length(keys)) / 2, 0) FROM {BUCKET_TABLE} "  # noqa: S608
+        "WHERE kind = %s",
+        [kind],
+    )
+    bits = bits_for(int(cursor.fetchone()[0]) + len(add_terms))
+    written = 0
+    for chunk in range(MERGE_CHUNKS):
+        first = chunk << (32 - 4) >> (32 - old_bits)
+        last = (chunk + 1) << (32 - 4) >> (32 - old_bits)
+        terms, docs = _read(kind, old_bits, "bucket >= %s AND bucket < %s", [first, last])
+        keep = np.isin(docs, live) & ~np.isin(docs, pending_ids)
+        mine = (add_terms >> np.uint32(28)) == chunk
+        terms = np.concatenate([terms[keep], add_terms[mine]])
+        docs = np.concatenate([docs[keep], add_docs[mine]])
+        written += _write(cursor, kind, terms, docs, bits)
+        if progress:
+            progress(1)
+    return written, bits
 
 
 def _write(cursor, kind: int, terms: np.ndarray, docs: np.ndarray, bits: int) -> int:

@@ -107,53 +107,57 @@ def report_view_for_editors(*, report: Report) -> dict:
         "algorithm_version": report.algorithm_version,
         "duration_ms": report.duration_ms,
         "settings": report.settings,
-        "history": [
+        "history": [_history_entry(r, report) for r in report_history(report=report)],
+        "sources": [_editors_source(s, names, flagged, paper, texts) for s in sources],
+    }
+
+
+def _history_entry(scored: Report, in_force: Report) -> dict:
+    return {
+        "id": scored.pk,
+        "made_by": scored.made_by.get_username() if scored.made_by else None,
+        "made_at": scored.checked_at,
+        "reason": scored.reason,
+        "settings": scored.settings,
+        "score": scored.score,
+        "flagged": scored.flagged,
+        "in_force": scored.pk == in_force.pk,
+    }
+
+
+def _editors_source(s, names: dict, flagged, paper: str, texts: dict) -> dict:
+    """One source as editors see it: named, with its verdict and every passage in both texts."""
+    key = str(s.source_submission_id)
+    return {
+        "submission_id": s.source_submission_id,
+        "title": names[key]["title"],
+        "author": names[key]["author"],
+        "published": published_of(s, names),
+        "flagged": key in flagged,
+        "kind": s.kind,
+        "kind_label": SourceKind(s.kind).label,
+        "counts": s.counts,
+        "score": s.score,
+        "share": s.share,
+        "words": s.words,
+        "credited_words": s.primary_words,
+        "source_version": s.source_version,
+        "verdict": s.verdict,
+        "evidence": s.evidence,
+        "passages": [
             {
-                "id": r.pk,
-                "made_by": r.made_by.get_username() if r.made_by else None,
-                "made_at": r.checked_at,
-                "reason": r.reason,
-                "settings": r.settings,
-                "score": r.score,
-                "flagged": r.flagged,
-                "in_force": r.pk == report.pk,
-            }
-            for r in report_history(report=report)
-        ],
-        "sources": [
-            {
-                "submission_id": s.source_submission_id,
-                "title": names[str(s.source_submission_id)]["title"],
-                "author": names[str(s.source_submission_id)]["author"],
-                "published": published_of(s, names),
-                "flagged": str(s.source_submission_id) in flagged,
-                "kind": s.kind,
-                "kind_label": SourceKind(s.kind).label,
-                "counts": s.counts,
-                "score": s.score,
-                "share": s.share,
-                "words": s.words,
-                "credited_words": s.primary_words,
-                "source_version": s.source_version,
-                "verdict": s.verdict,
-                "evidence": s.evidence,
-                "passages": [
-                    {
-                        "start": p.start,
-                        "end": p.end,
-                        "text": paper[p.start : p.end],
-                        "source_version": p.source_version or s.source_version,
-                        "source_start": p.source_start,
-                        "source_end": p.source_end,
-                        "source_text": texts.get(
-                            (str(s.source_submission_id), p.source_version or s.source_version), ""
-                        )[p.source_start : p.source_end],
-                        "words": p.words,
-                    }
-                    for p in s.passages.all()
+                "start": p.start,
+                "end": p.end,
+                "text": paper[p.start : p.end],
+                "source_version": p.source_version or s.source_version,
+                "source_start": p.source_start,
+                "source_end": p.source_end,
+                "source_text": texts.get((key, p.source_version or s.source_version), "")[
+                    p.source_start : p.source_end
                 ],
+                "words": p.words,
             }
-            for s in sources
+            for p in s.passages.all()
         ],
     }
 

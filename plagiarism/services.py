@@ -11,6 +11,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from config.errors import InvalidField, Refused
 from config.locks import AdvisoryLock
 from contracts.events import PlagiarismChecked, PlagiarismCheckFailed
 from outbox.services import publish_on_commit
@@ -251,36 +252,12 @@ def check_run(*, submission_id: str, paper_version: int | None = None) -> CheckO
             result = compare()
         duration_ms = round((time.perf_counter() - started) * 1000)
         existing.delete()  # a recorded failure gives way to the result
-        report = report_store(
-            result,
-            submission_id=paper.id,
-            paper_version=paper.version,
-            duration_ms=duration_ms,
-            settings=report_settings(config),
-        )
-        _check_record(
-            submission_id=paper.id,
-            paper_version=paper.version,
-            state=Check.State.DONE,
-            score=result.score,
-            flagged=result.flagged,
-            error="",
-            report=report,
-            checked_at=report.checked_at,
-        )
-        _, current = submission_mark_checked(submission_id=paper.id, paper_version=paper.version)
-        if current:
-            paper_index_add(paper=paper, config=config)
-            publish_on_commit(
-                PlagiarismChecked(
-                    submission_id=paper.id,
-                    overall_score=round(result.score, 6),
-                    flagged=result.flagged,
-                    source_count=sum(1 for s in result.sources if s.primary_words),
-                    algorithm_version=version,
-                    duration_ms=duration_ms,
-                )
-            )
+        report = _check_commit(paper, result, config=config, duration_ms=duration_ms)
+    _log_checked(paper, result, duration_ms)
+    return CheckOutcome(report, created=True)
+
+
+def _log_checked(paper, result: engine.Report, duration_ms: int) -> None:
     logger.info(
         "plagiarism.checked submission_id=%s version=%d score=%.3f flagged=%s sources=%d ms=%d",
         paper.id,
@@ -290,7 +267,42 @@ def check_run(*, submission_id: str, paper_version: int | None = None) -> CheckO
         sum(1 for s in result.sources if s.primary_words),
         duration_ms,
     )
-    return CheckOutcome(report, created=True)
+
+
+def _check_commit(paper, result: engine.Report, *, config, duration_ms: int) -> Report:
+    """Inside the check's transaction: the report, the version's check, the submission
+    moved to ``checked``, and (for its current version) the index and the event."""
+    report = report_store(
+        result,
+        submission_id=paper.id,
+        paper_version=paper.version,
+        duration_ms=duration_ms,
+        settings=report_settings(config),
+    )
+    _check_record(
+        submission_id=paper.id,
+        paper_version=paper.version,
+        state=Check.State.DONE,
+        score=result.score,
+        flagged=result.flagged,
+        error="",
+        report=report,
+        checked_at=report.checked_at,
+    )
+    _, current = submission_mark_checked(submission_id=paper.id, paper_version=paper.version)
+    if current:
+        paper_index_add(paper=paper, config=config)
+        publish_on_commit(
+            PlagiarismChecked(
+                submission_id=paper.id,
+                overall_score=round(result.score, 6),
+                flagged=result.flagged,
+                source_count=sum(1 for s in result.sources if s.primary_words),
+                algorithm_version=engine.ALGORITHM_VERSION,
+                duration_ms=duration_ms,
+            )
+        )
+    return report
 
 
 def check_fail(*, submission_id, error: str, paper_version: int | None = None) -> None:
@@ -339,7 +351,7 @@ def check_fail(*, submission_id, error: str, paper_version: int | None = None) -
     )
 
 
-class RecheckNotNeeded(Exception):
+class RecheckNotNeeded(Refused):
     """The current version's check is done, with the current algorithm: nothing to re-run."""
 
 
@@ -390,12 +402,49 @@ def check_rerun(*, submission_id) -> int:
     return number
 
 
-class RescoreRefused(Exception):
+class RescoreRefused(Refused):
     """A re-score that cannot be made: its reason is for the editor."""
 
 
-class UnknownSources(RescoreRefused):
-    """Sources named to leave out that are not the report's."""
+class UnknownSources(InvalidField, RescoreRefused):
+    """Sources named to leave out that are not the report's (the field's value refused)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, field="excluded_sources")
+
+
+def _rescore_input(original: Report, excluded_sources: Sequence[str]):
+    """The paper of the report to re-score and the sources to leave out, or why not."""
+    if original.state != Report.State.DONE:
+        raise RescoreRefused("The check failed: there is nothing to re-score; re-run it instead.")
+    paper = paper_version_text(submission_id=original.submission_id, number=original.paper_version)
+    if paper is None:
+        raise RescoreRefused("The paper is gone.")
+    history = [original, *original.rescores.all()]
+    known = {str(s.source_submission_id) for r in history for s in r.sources.all()}
+    left_out = {str(s) for s in excluded_sources}
+    if unknown := left_out - known:
+        raise UnknownSources(f"Not a source of this report: {', '.join(sorted(unknown))}.")
+    return paper, left_out
+
+
+def _check_again(paper, config: engine.Config, left_out: set[str]) -> engine.Report:
+    """The paper checked with ``config``, the sources ``left_out`` left out (leaving the paper's
+    own id out leaves its earlier versions out too)."""
+    earlier = (
+        []
+        if paper.id in left_out
+        else paper_versions_before(submission_id=paper.id, number=paper.version)
+    )
+    return engine.check(
+        paper.text,
+        PostgresCorpus(config),
+        author_id=paper.author_id,
+        exclude_ids=[paper.id, *left_out],
+        earlier_versions=earlier,
+        arrived=paper.order,
+        config=config,
+    )
 
 
 def report_rescore(
@@ -411,41 +460,19 @@ def report_rescore(
     """An editor's re-score of a version's report: exclusions turned on or off and sources
     left out, the corpus searched again (texts that arrived after the paper can claim none
     of its words, so the re-score is comparable with the check). The check's own report is
-    kept; the re-score is a report of its own (who,
-    when, why, how) and becomes the one in force, so the summary everyone sees follows it.
+    kept; the re-score is a report of its own (who, when, why, how) and becomes the one in
+    force, so the summary everyone sees follows it.
     Nothing is published: the check's event told its news; this is the editors' judgement."""
     original = report.original or report
-    history = [original, *original.rescores.all()]
-    if original.state != Report.State.DONE:
-        raise RescoreRefused("The check failed: there is nothing to re-score; re-run it instead.")
-    paper = paper_version_text(submission_id=original.submission_id, number=original.paper_version)
-    if paper is None:
-        raise RescoreRefused("The paper is gone.")
-    known = {str(s.source_submission_id) for r in history for s in r.sources.all()}
-    left_out = {str(s) for s in excluded_sources}
-    if unknown := left_out - known:
-        raise UnknownSources(f"Not a source of this report: {', '.join(sorted(unknown))}.")
+    paper, left_out = _rescore_input(original, excluded_sources)
     config = replace(
         engine_config(),
         exclude_quotes=exclude_quotes,
         exclude_block_quotes=exclude_block_quotes,
         exclude_references=exclude_references,
     )
-    earlier = (
-        []
-        if paper.id in left_out
-        else paper_versions_before(submission_id=paper.id, number=paper.version)
-    )
     started = time.perf_counter()
-    result = engine.check(
-        paper.text,
-        PostgresCorpus(config),
-        author_id=paper.author_id,
-        exclude_ids=[paper.id, *left_out],
-        earlier_versions=earlier,
-        arrived=paper.order,
-        config=config,
-    )
+    result = _check_again(paper, config, left_out)
     with transaction.atomic():
         rescored = report_store(
             result,

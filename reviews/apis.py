@@ -5,7 +5,6 @@ person may not see answers 404, as if it did not exist."""
 from django.http import FileResponse, Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
@@ -13,6 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.api import file_response, found
 from reviews.selectors import (
     double_blind,
     invitation_of_reviewer,
@@ -38,24 +38,13 @@ from reviews.serializers import (
     ReviewOutput,
 )
 from reviews.services import (
-    ConflictOfInterest,
     ReviewFields,
-    ReviewInputError,
-    ReviewRefused,
     invitation_accept,
     invitation_create,
     invitation_decline,
     review_save,
 )
-from submissions.apis import Conflict, editors_submission, file_response, visible_submission
-from submissions.selectors import author_list
-
-
-def refused(exc: ReviewRefused) -> Conflict:
-    body = {"detail": str(exc)}
-    if isinstance(exc, ConflictOfInterest):
-        body["conflicts"] = exc.reasons
-    return Conflict(body)
+from submissions.selectors import author_list, submission_get_for, submission_get_for_editors
 
 
 class SubmissionInvitationsApi(GenericAPIView):
@@ -73,7 +62,10 @@ class SubmissionInvitationsApi(GenericAPIView):
         ),
     )
     def get(self, request: Request, submission_id) -> Response:
-        submission = editors_submission(request, submission_id)
+        submission = found(
+            submission_get_for_editors(user=request.user, submission_id=submission_id),
+            "no such submission",
+        )
         page = self.paginate_queryset(invitations_of_submission(submission_id=submission.pk))
         return self.get_paginated_response(InvitationEditorOutput(page, many=True).data)
 
@@ -90,17 +82,15 @@ class SubmissionInvitationsApi(GenericAPIView):
         ),
     )
     def post(self, request: Request, submission_id) -> Response:
-        submission = editors_submission(request, submission_id)
+        submission = found(
+            submission_get_for_editors(user=request.user, submission_id=submission_id),
+            "no such submission",
+        )
         data = InvitationInput(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            invitation = invitation_create(
-                submission=submission, editor=request.user, **data.validated_data
-            )
-        except ReviewInputError as exc:
-            raise ValidationError({exc.field: [str(exc)]}) from exc
-        except ReviewRefused as exc:
-            raise refused(exc) from exc
+        invitation = invitation_create(
+            submission=submission, editor=request.user, **data.validated_data
+        )
         return Response(InvitationEditorOutput(invitation).data, status=status.HTTP_201_CREATED)
 
 
@@ -136,10 +126,7 @@ class InvitationAcceptApi(APIView):
     )
     def post(self, request: Request, invitation_id) -> Response:
         invitation = own_invitation(request, invitation_id)
-        try:
-            invitation = invitation_accept(invitation=invitation, reviewer=request.user)
-        except ReviewRefused as exc:
-            raise refused(exc) from exc
+        invitation = invitation_accept(invitation=invitation, reviewer=request.user)
         return Response(InvitationOutput(invitation).data)
 
 
@@ -159,17 +146,12 @@ class InvitationDeclineApi(APIView):
         invitation = own_invitation(request, invitation_id)
         data = DeclineInput(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            invitation = invitation_decline(
-                invitation=invitation,
-                reviewer=request.user,
-                reason=data.validated_data.get("reason", ""),
-                conflict=data.validated_data.get("conflict", False),
-            )
-        except ReviewInputError as exc:
-            raise ValidationError({exc.field: [str(exc)]}) from exc
-        except ReviewRefused as exc:
-            raise refused(exc) from exc
+        invitation = invitation_decline(
+            invitation=invitation,
+            reviewer=request.user,
+            reason=data.validated_data.get("reason", ""),
+            conflict=data.validated_data.get("conflict", False),
+        )
         return Response(InvitationOutput(invitation).data)
 
 
@@ -249,16 +231,13 @@ class MyReviewApi(APIView):
         data.is_valid(raise_exception=True)
         fields = dict(data.validated_data)
         draft = fields.pop("draft", False)
-        try:
-            review = review_save(
-                submission=invitation.submission,
-                reviewer=request.user,
-                fields=ReviewFields(**fields),
-                submit=not draft,
-                create=create,
-            )
-        except ReviewRefused as exc:
-            raise refused(exc) from exc
+        review = review_save(
+            submission=invitation.submission,
+            reviewer=request.user,
+            fields=ReviewFields(**fields),
+            submit=not draft,
+            create=create,
+        )
         return Response(
             ReviewOutput(review).data, status=status.HTTP_201_CREATED if create else 200
         )
@@ -297,7 +276,10 @@ class SubmissionReviewsApi(APIView):
         ),
     )
     def get(self, request: Request, submission_id) -> Response:
-        submission = visible_submission(request, submission_id)
+        submission = found(
+            submission_get_for(user=request.user, submission_id=submission_id),
+            "no such submission",
+        )
         if request.user.is_staff:
             reviews = reviews_for_editors(submission_id=submission.pk)
             return Response(ReviewEditorOutput(reviews, many=True).data)

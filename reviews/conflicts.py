@@ -83,63 +83,65 @@ def conflicts_of(*, submission, candidate: Candidate, declared: bool = False) ->
     authors = author_list(submission_id=submission.pk)
     user_id = candidate.user.pk if candidate.user is not None else None
     email = (candidate.email or "").lower()
-    reasons: list[Conflict] = []
+    if user_id == submission.author_id or any(
+        (user_id is not None and a.user_id == user_id) or (bool(email) and a.email == email)
+        for a in authors
+    ):  # the rest would only repeat it
+        return [Conflict(ConflictCode.AUTHOR, "they are one of the paper's authors")]
+    theirs = authorships_of(user_id=user_id, email=email)
+    found = [
+        Conflict(ConflictCode.DECLARED, "they declared a conflict of interest with this paper")
+        if declared
+        else None,
+        _shared_domain(authors, email),
+        _shared_affiliation(authors, candidate, theirs),
+        _coauthored(authors, theirs, submission.pk),
+    ]
+    return [conflict for conflict in found if conflict is not None]
 
-    def author_is_candidate(author: PaperAuthor) -> bool:
-        return (user_id is not None and author.user_id == user_id) or (
-            bool(email) and author.email == email
-        )
 
-    if user_id == submission.author_id or any(author_is_candidate(a) for a in authors):
-        reasons.append(Conflict(ConflictCode.AUTHOR, "they are one of the paper's authors"))
-        return reasons  # the rest would only repeat it
-    if declared:
-        reasons.append(
-            Conflict(ConflictCode.DECLARED, "they declared a conflict of interest with this paper")
-        )
-
+def _shared_domain(authors: list[PaperAuthor], email: str) -> Conflict | None:
     domain = email_domain(email)
     for author in authors:
         if domains_shared(domain, email_domain(author.email)):
-            reasons.append(
-                Conflict(
-                    ConflictCode.EMAIL_DOMAIN,
-                    f"they share the email domain {domain} with the author {author.name}",
-                )
+            return Conflict(
+                ConflictCode.EMAIL_DOMAIN,
+                f"they share the email domain {domain} with the author {author.name}",
             )
-            break
+    return None
 
-    theirs = authorships_of(user_id=user_id, email=email)
+
+def _shared_affiliation(authors, candidate: Candidate, theirs) -> Conflict | None:
+    """An affiliation of the candidate's (their profile's, or one they gave as an author on
+    this platform) that an author of the paper has."""
     affiliations = {affiliation_key(a.affiliation) for a in theirs}
     if candidate.user is not None:
         affiliations.add(affiliation_key(profile_of(user=candidate.user).affiliation))
     affiliations.discard("")
     for author in authors:
         if affiliation_key(author.affiliation) in affiliations:
-            reasons.append(
-                Conflict(
-                    ConflictCode.AFFILIATION,
-                    f"they share the affiliation “{author.affiliation}” with the author "
-                    f"{author.name}",
-                )
+            return Conflict(
+                ConflictCode.AFFILIATION,
+                f"they share the affiliation “{author.affiliation}” with the author {author.name}",
             )
-            break
+    return None
 
-    their_papers = {a.submission_id for a in theirs} - {submission.pk}
-    if their_papers:
-        shared = papers_coauthored(
-            users=[a.user_id for a in authors if a.user_id],
-            emails=[a.email for a in authors],
-            exclude=submission.pk,
-        )
-        together = their_papers & shared
-        if together:
-            papers = "paper" if len(together) == 1 else "papers"
-            reasons.append(
-                Conflict(
-                    ConflictCode.COAUTHOR,
-                    f"they have co-authored {len(together)} other {papers} with the paper's "
-                    "authors",
-                )
-            )
-    return reasons
+
+def _coauthored(authors, theirs, submission_id) -> Conflict | None:
+    """Other papers on the platform the candidate wrote with the paper's authors."""
+    their_papers = {a.submission_id for a in theirs} - {submission_id}
+    if not their_papers:
+        return None
+    shared = papers_coauthored(
+        users=[a.user_id for a in authors if a.user_id],
+        emails=[a.email for a in authors],
+        exclude=submission_id,
+    )
+    together = their_papers & shared
+    if not together:
+        return None
+    papers = "paper" if len(together) == 1 else "papers"
+    return Conflict(
+        ConflictCode.COAUTHOR,
+        f"they have co-authored {len(together)} other {papers} with the paper's authors",
+    )

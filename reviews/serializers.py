@@ -1,9 +1,10 @@
 from django.urls import reverse
 from rest_framework import serializers
 
+from config.api import ClosedSerializer
 from reviews.models import Recommendation
 from reviews.selectors import invitation_overdue, review_progress
-from submissions.serializers import ClosedSerializer, PaperAuthorOutput
+from submissions.serializers import PaperAuthorOutput
 
 
 class InvitationInput(ClosedSerializer):

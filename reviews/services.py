@@ -18,6 +18,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.selectors import email_verified, verified_user_with_email
+from config.errors import InvalidField, Refused
 from contracts.codes import Reminder, Status
 from contracts.events import InvitationAnswered, ReviewerInvited, ReviewerReminded, ReviewSubmitted
 from outbox.services import publish_on_commit
@@ -32,16 +33,12 @@ from submissions.workflow import status_label
 logger = logging.getLogger(__name__)
 
 
-class ReviewRefused(Exception):
+class ReviewRefused(Refused):
     """What was asked cannot be done now (answered as 409); the message says why."""
 
 
-class ReviewInputError(ValueError):
+class ReviewInputError(InvalidField):
     """The input itself is wrong (answered as 400): ``field`` names it."""
-
-    def __init__(self, message: str, *, field: str) -> None:
-        super().__init__(message)
-        self.field = field
 
 
 class ConflictOfInterest(ReviewRefused):
@@ -56,6 +53,9 @@ class ConflictOfInterest(ReviewRefused):
             + "; ".join(self.reasons)
             + ". Invite someone else, or give override_conflict with your justification."
         )
+
+    def answer(self) -> dict:
+        return super().answer() | {"conflicts": self.reasons}
 
 
 def _candidate(reviewer: str) -> Candidate:
@@ -123,22 +123,7 @@ def invitation_create(
                 "reviewers are invited to papers under review; this one's status is "
                 f"“{status_label(locked.status)}” (start its review first)"
             )
-        # The submission's row lock makes this check and the insert one step for its paper.
-        earlier = Invitation.objects.filter(
-            submission=locked,
-            email=candidate.email,
-            state__in=[Invitation.State.PENDING, Invitation.State.ACCEPTED],
-        )
-        if any(review_open(invitation) for invitation in earlier):
-            raise ReviewRefused(f"{candidate.email} is already invited to review this paper")
-        declared = conflict_declared_before(
-            submission_id=locked.pk, email=candidate.email, user=candidate.user
-        )
-        reasons = conflicts_of(submission=locked, candidate=candidate, declared=declared)
-        if reasons and not override_conflict:
-            raise ConflictOfInterest(reasons)
-        if any(conflict.code == ConflictCode.AUTHOR for conflict in reasons):
-            raise ReviewRefused("an author cannot review their own paper, whatever the reason")
+        reasons = _invitable(locked, candidate, override_conflict)
         invitation = Invitation.objects.create(
             submission=locked,
             reviewer=candidate.user,
@@ -168,6 +153,28 @@ def invitation_create(
         bool(reasons),
     )
     return invitation
+
+
+def _invitable(locked: Submission, candidate: Candidate, override_conflict: str) -> list[Conflict]:
+    """Under the paper's row lock (so this check and the insert are one step for the paper):
+    refused when the person has an open invitation, or is in conflict without the editor's
+    justification; the conflicts the justification overrides."""
+    earlier = Invitation.objects.filter(
+        submission=locked,
+        email=candidate.email,
+        state__in=[Invitation.State.PENDING, Invitation.State.ACCEPTED],
+    )
+    if any(review_open(invitation) for invitation in earlier):
+        raise ReviewRefused(f"{candidate.email} is already invited to review this paper")
+    declared = conflict_declared_before(
+        submission_id=locked.pk, email=candidate.email, user=candidate.user
+    )
+    conflicts = conflicts_of(submission=locked, candidate=candidate, declared=declared)
+    if conflicts and not override_conflict:
+        raise ConflictOfInterest(conflicts)
+    if any(conflict.code == ConflictCode.AUTHOR for conflict in conflicts):
+        raise ReviewRefused("an author cannot review their own paper, whatever the reason")
+    return conflicts
 
 
 def invitation_emailed(*, invitation: Invitation) -> None:
@@ -276,27 +283,7 @@ def review_save(
     else) or submitted. Editable until the editors decide on the paper. ``create``: True
     refuses an existing review (POST), False a missing one (PUT), None takes either."""
     with transaction.atomic():
-        invitation = (
-            Invitation.objects.select_for_update()
-            .filter(submission=submission, reviewer=reviewer, state=Invitation.State.ACCEPTED)
-            .order_by("-created_at")
-            .first()
-        )
-        if invitation is None:
-            raise ReviewRefused("you have not accepted to review this paper")
-        if decided_since(submission_id=submission.pk, since=invitation.created_at):
-            raise ReviewRefused(
-                "the editors have decided on this paper: its reviews can no longer change"
-            )
-        review = Review.objects.filter(invitation=invitation).first()
-        if create is True and review is not None:
-            raise ReviewRefused("you have written this review already; change it with PUT")
-        if create is False and review is None:
-            raise ReviewRefused("you have not written this review yet; send it with POST")
-        if review is None:
-            review = Review(invitation=invitation, submission=submission, reviewer=reviewer)
-        if review.submitted_at is not None and not submit:
-            raise ReviewRefused("a submitted review cannot become a draft again")
+        invitation, review = _review_to_write(submission, reviewer, submit=submit, create=create)
         for name, value in vars(fields).items():
             setattr(review, name, value)
         first = submit and review.submitted_at is None
@@ -327,6 +314,33 @@ def review_save(
         first,
     )
     return review
+
+
+def _review_to_write(submission, reviewer, *, submit: bool, create: bool | None):
+    """The reviewer's accepted invitation (locked) and its review (new if none), or why the
+    review may not be written now."""
+    invitation = (
+        Invitation.objects.select_for_update()
+        .filter(submission=submission, reviewer=reviewer, state=Invitation.State.ACCEPTED)
+        .order_by("-created_at")
+        .first()
+    )
+    if invitation is None:
+        raise ReviewRefused("you have not accepted to review this paper")
+    if decided_since(submission_id=submission.pk, since=invitation.created_at):
+        raise ReviewRefused(
+            "the editors have decided on this paper: its reviews can no longer change"
+        )
+    review = Review.objects.filter(invitation=invitation).first()
+    if create is True and review is not None:
+        raise ReviewRefused("you have written this review already; change it with PUT")
+    if create is False and review is None:
+        raise ReviewRefused("you have not written this review yet; send it with POST")
+    if review is None:
+        review = Review(invitation=invitation, submission=submission, reviewer=reviewer)
+    if review.submitted_at is not None and not submit:
+        raise ReviewRefused("a submitted review cannot become a draft again")
+    return invitation, review
 
 
 def reminders_send(*, today: date | None = None) -> int:

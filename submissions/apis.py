@@ -1,24 +1,28 @@
 """The REST API for authors and integrations: one view per operation, thin, over services."""
 
 from django.conf import settings
-from django.contrib.auth import authenticate, user_logged_in
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.authtoken.models import Token
-from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.generics import GenericAPIView
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser, MultiPartParser
-from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
-from rest_framework.throttling import ScopedRateThrottle, UserRateThrottle
+from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
-from accounts.selectors import email_verified, profile_of
-from accounts.services import email_verification_send, profile_update, user_register
+from config.api import (
+    Busy,
+    Conflict,
+    PayloadTooLarge,
+    QuotaReached,
+    TooCostly,
+    UnsupportedFile,
+    file_response,
+    found,
+)
 from plagiarism.selectors import check_summaries
 from submissions.diff import version_diff
 from submissions.extraction import ExtractionError
@@ -28,6 +32,7 @@ from submissions.selectors import (
     checklist_items,
     notes_of,
     submission_get_for,
+    submission_get_for_editors,
     submissions_filtered,
     submissions_visible_to,
 )
@@ -38,29 +43,19 @@ from submissions.serializers import (
     NoteOutput,
     PaperAuthorInput,
     PaperAuthorOutput,
-    ProfileInput,
-    RegisterInput,
     SubmissionDetailOutput,
     SubmissionFileInput,
     SubmissionListFilterInput,
     SubmissionOutput,
     SubmissionTextInput,
-    TokenInput,
-    TokenOutput,
     TransitionInput,
-    UserOutput,
     VersionFileInput,
     VersionOutput,
     VersionTextInput,
     WithdrawInput,
 )
 from submissions.services import (
-    AuthorListNotYours,
-    AuthorListRefused,
-    ChecklistIncomplete,
-    EmailNotVerified,
     QuotaExceeded,
-    TransitionNotAllowed,
     UploadedFile,
     note_add,
     paper_author_add,
@@ -71,41 +66,6 @@ from submissions.services import (
 )
 
 MULTIPART_OVERHEAD = 1024 * 1024  # room for the form's other fields and boundaries
-
-
-class PayloadTooLarge(APIException):
-    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
-    default_code = "too_large"
-
-
-class UnsupportedFile(APIException):
-    status_code = status.HTTP_415_UNSUPPORTED_MEDIA_TYPE
-    default_code = "unsupported_file"
-
-
-class TooCostly(APIException):
-    status_code = status.HTTP_422_UNPROCESSABLE_ENTITY
-    default_code = "too_costly"
-
-
-class Busy(APIException):
-    status_code = status.HTTP_503_SERVICE_UNAVAILABLE
-    default_code = "busy"
-
-
-class QuotaReached(APIException):
-    status_code = status.HTTP_429_TOO_MANY_REQUESTS
-    default_code = "quota"
-
-
-class EmailUnverified(APIException):
-    status_code = status.HTTP_403_FORBIDDEN
-    default_code = "email_not_verified"
-
-
-class Conflict(APIException):
-    status_code = status.HTTP_409_CONFLICT
-    default_code = "conflict"
 
 
 class UploadRateThrottle(UserRateThrottle):
@@ -124,88 +84,6 @@ def max_upload_megabytes() -> str:
     return f"{settings.SUBMISSION_MAX_UPLOAD_BYTES / (1024 * 1024):g} MB"
 
 
-class UserRegisterApi(APIView):
-    parser_classes = [JSONParser]
-    permission_classes = [AllowAny]
-    authentication_classes: list = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "auth"
-
-    @extend_schema(request=RegisterInput, responses={201: UserOutput}, tags=["auth"], auth=[])
-    def post(self, request: Request) -> Response:
-        data = RegisterInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        try:
-            user = user_register(**data.validated_data).user
-        except DjangoValidationError as exc:
-            raise ValidationError(exc.message_dict) from exc
-        return Response(user_output(user), status=status.HTTP_201_CREATED)
-
-
-def user_output(user) -> dict:
-    profile = profile_of(user=user)
-    return UserOutput(
-        {
-            "id": user.pk,
-            "username": user.get_username(),
-            "email": user.email,
-            "email_verified": email_verified(user=user),
-            "affiliation": profile.affiliation,
-            "orcid": profile.orcid,
-        }
-    ).data
-
-
-class UserMeApi(APIView):
-    parser_classes = [JSONParser]
-
-    @extend_schema(responses={200: UserOutput}, tags=["auth"])
-    def get(self, request: Request) -> Response:
-        return Response(user_output(request.user))
-
-    @extend_schema(
-        request=ProfileInput,
-        responses={200: UserOutput},
-        tags=["auth"],
-        description=(
-            "Change your affiliation or ORCID iD (checked by its check digit). Conflicts of "
-            "interest compare affiliations."
-        ),
-    )
-    def patch(self, request: Request) -> Response:
-        data = ProfileInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        try:
-            profile_update(user=request.user, **data.validated_data)
-        except DjangoValidationError as exc:
-            raise ValidationError(exc.message_dict) from exc
-        return Response(user_output(request.user))
-
-
-class EmailVerificationSendApi(APIView):
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "auth"
-
-    @extend_schema(
-        request=None,
-        responses={202: UserOutput},
-        tags=["auth"],
-        description=(
-            "Email the link that confirms your address again (the venue may require a "
-            "confirmed address before a first submission). 409 when it is confirmed already; "
-            "503 when the mail server refused it."
-        ),
-    )
-    def post(self, request: Request) -> Response:
-        if email_verified(user=request.user):
-            raise Conflict({"detail": "your email address is confirmed already"})
-        if not request.user.email:
-            raise ValidationError({"email": ["your account has no email address"]})
-        if not email_verification_send(user=request.user):
-            raise Busy({"detail": "the mail server did not take the email; try again later"})
-        return Response(user_output(request.user), status=status.HTTP_202_ACCEPTED)
-
-
 class ChecklistApi(APIView):
     @extend_schema(
         responses={200: ChecklistItemOutput(many=True)},
@@ -217,28 +95,6 @@ class ChecklistApi(APIView):
     )
     def get(self, request: Request) -> Response:
         return Response(ChecklistItemOutput(checklist_items(), many=True).data)
-
-
-class TokenObtainApi(APIView):
-    parser_classes = [JSONParser]
-    permission_classes = [AllowAny]
-    authentication_classes: list = []
-    throttle_classes = [ScopedRateThrottle]
-    throttle_scope = "auth"
-
-    @extend_schema(request=TokenInput, responses={200: TokenOutput}, tags=["auth"], auth=[])
-    def post(self, request: Request) -> Response:
-        data = TokenInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        # The Django request, not DRF's wrapper: django-axes marks a locked-out client on it,
-        # and its middleware answers 429 for this response.
-        user = authenticate(request._request, **data.validated_data)
-        if user is None:
-            raise ValidationError({"non_field_errors": ["wrong username or password"]})
-        # A token is a login: django-axes resets the failure count, last_login is kept.
-        user_logged_in.send(sender=type(user), request=request._request, user=user)
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response(TokenOutput({"token": token.key}).data)
 
 
 def upload_input(request: Request, file_input, text_input):
@@ -316,10 +172,6 @@ class SubmissionListCreateApi(GenericAPIView):
         fields = upload_input(request, SubmissionFileInput, SubmissionTextInput)
         try:
             submission = submission_create(author=request.user, **fields)
-        except EmailNotVerified as exc:
-            raise EmailUnverified({"detail": str(exc)}) from exc
-        except ChecklistIncomplete as exc:
-            raise ValidationError({"checklist": [str(exc)]}) from exc
         except (QuotaExceeded, ExtractionError) as exc:
             raise upload_refusal(exc, fields) from exc
         output = SubmissionOutput(submission, context={"request": request})
@@ -327,10 +179,9 @@ class SubmissionListCreateApi(GenericAPIView):
 
 
 def visible_submission(request: Request, submission_id):
-    submission = submission_get_for(user=request.user, submission_id=submission_id)
-    if submission is None:
-        raise Http404("no such submission")
-    return submission
+    return found(
+        submission_get_for(user=request.user, submission_id=submission_id), "no such submission"
+    )
 
 
 def detail(request: Request, submission_id) -> Response:
@@ -342,14 +193,6 @@ class SubmissionDetailApi(APIView):
     @extend_schema(responses={200: SubmissionDetailOutput}, tags=["submissions"])
     def get(self, request: Request, submission_id) -> Response:
         return detail(request, submission_id)
-
-
-def file_response(stored, filename: str) -> FileResponse:
-    return FileResponse(
-        stored.open("rb"),
-        as_attachment=True,
-        filename=filename or stored.name.rsplit("/", 1)[-1],
-    )
 
 
 class SubmissionFileApi(APIView):
@@ -378,22 +221,20 @@ class SubmissionWithdrawApi(APIView):
         submission = visible_submission(request, submission_id)
         data = WithdrawInput(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            submission_withdraw(
-                submission=submission,
-                author=request.user,
-                reason=data.validated_data.get("reason", ""),
-            )
-        except TransitionNotAllowed as exc:
-            raise Conflict({"detail": str(exc)}) from exc
+        submission_withdraw(
+            submission=submission,
+            author=request.user,
+            reason=data.validated_data.get("reason", ""),
+        )
         return detail(request, submission_id)
 
 
 def editors_submission(request: Request, submission_id):
     """For staff only: anyone else gets the same 404 as for a paper that does not exist."""
-    if not request.user.is_staff:
-        raise Http404("no such submission")
-    return visible_submission(request, submission_id)
+    return found(
+        submission_get_for_editors(user=request.user, submission_id=submission_id),
+        "no such submission",
+    )
 
 
 class SubmissionTransitionApi(APIView):
@@ -414,16 +255,13 @@ class SubmissionTransitionApi(APIView):
         data = TransitionInput(data=request.data)
         data.is_valid(raise_exception=True)
         fields = data.validated_data
-        try:
-            submission_transition(
-                submission=submission,
-                to_status=fields["to"],
-                actor=request.user,
-                comment=fields.get("comment", ""),
-                note=fields.get("note", ""),
-            )
-        except TransitionNotAllowed as exc:
-            raise Conflict({"detail": str(exc)}) from exc
+        submission_transition(
+            submission=submission,
+            to_status=fields["to"],
+            actor=request.user,
+            comment=fields.get("comment", ""),
+            note=fields.get("note", ""),
+        )
         return detail(request, submission_id)
 
 
@@ -493,8 +331,6 @@ class VersionListCreateApi(GenericAPIView):
         fields = upload_input(request, VersionFileInput, VersionTextInput)
         try:
             version = submission_version_add(submission=submission, author=request.user, **fields)
-        except TransitionNotAllowed as exc:
-            raise Conflict({"detail": str(exc)}) from exc
         except (QuotaExceeded, ExtractionError) as exc:
             raise upload_refusal(exc, fields) from exc
         output = VersionOutput(version, context={"request": request})
@@ -588,12 +424,5 @@ class PaperAuthorsApi(APIView):
         submission = visible_submission(request, submission_id)
         data = PaperAuthorInput(data=request.data)
         data.is_valid(raise_exception=True)
-        try:
-            paper_author_add(submission=submission, actor=request.user, **data.validated_data)
-        except DjangoValidationError as exc:
-            raise ValidationError(exc.message_dict) from exc
-        except AuthorListNotYours as exc:
-            raise PermissionDenied(str(exc)) from exc
-        except AuthorListRefused as exc:
-            raise Conflict({"detail": str(exc)}) from exc
+        paper_author_add(submission=submission, actor=request.user, **data.validated_data)
         return Response(authors_output(submission.pk), status=status.HTTP_201_CREATED)

@@ -69,6 +69,12 @@ def submission_get_for(*, user: AbstractBaseUser, submission_id) -> Submission |
     )
 
 
+def submission_get_for_editors(*, user: AbstractBaseUser, submission_id) -> Submission | None:
+    """The submission for an editor; None for anyone else, as for a paper that does not
+    exist (so an author probing editors' addresses learns nothing)."""
+    return submission_get_for(user=user, submission_id=submission_id) if user.is_staff else None
+
+
 @dataclass(frozen=True)
 class PaperText:
     """What other apps may read of a submission: its text, author, title and age."""

@@ -1,58 +1,14 @@
 from django.conf import settings
-from django.contrib.auth import get_user_model
 from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from accounts.serializers import orcid_field
+from config.api import ClosedSerializer
 from plagiarism.selectors import CheckSummary, check_summary
 from submissions.models import STATUS_CHOICES, Note, Submission, Transition, Version
 from submissions.services import steps_for
 from submissions.workflow import OPEN_TO_VERSIONS, status_label
-
-
-# Input serializer that refuses fields it does not know, rather than ignoring them, and text
-# fields given as anything but text (DRF would turn ``0`` into ``"0"``). (A comment, not a
-# docstring: the schema would give it as the description of every input.)
-class ClosedSerializer(serializers.Serializer):
-    def to_internal_value(self, data):
-        if hasattr(data, "items"):
-            wrong = {
-                name: ["must be a string"]
-                for name, field in self.fields.items()
-                if isinstance(field, serializers.CharField)
-                and name in data
-                and not isinstance(data[name], str)
-            }
-            if wrong:
-                raise serializers.ValidationError(wrong)
-        return super().to_internal_value(data)
-
-    def validate(self, attrs):
-        unknown = sorted(set(getattr(self, "initial_data", {})) - set(self.fields))
-        if unknown:
-            raise serializers.ValidationError({name: ["unknown field"] for name in unknown})
-        return attrs
-
-
-class RegisterInput(ClosedSerializer):
-    username = serializers.RegexField(r"^[\w.@+-]+\Z", max_length=150)
-    email = serializers.EmailField()
-    # Django's own minimum (MinimumLengthValidator's default), stated here so the schema says it.
-    password = serializers.CharField(
-        write_only=True,
-        min_length=8,
-        max_length=4096,
-        style={"input_type": "password"},
-        error_messages={
-            "min_length": "This password is too short. It must contain at least 8 characters."
-        },
-    )
-
-    def validate_username(self, value: str) -> str:
-        if get_user_model().objects.filter(username__iexact=value).exists():
-            raise serializers.ValidationError("this username is taken")
-        return value
-
 
 CHECKLIST = serializers.ListField(
     child=serializers.IntegerField(min_value=1),
@@ -62,53 +18,10 @@ CHECKLIST = serializers.ListField(
 )
 
 
-class UserOutput(serializers.Serializer):
-    id = serializers.IntegerField()
-    username = serializers.CharField()
-    email = serializers.EmailField()
-    email_verified = serializers.BooleanField(
-        help_text="whether the address was confirmed through the link emailed to it"
-    )
-    affiliation = serializers.CharField(allow_blank=True)
-    orcid = serializers.CharField(allow_blank=True, help_text="ORCID iD, if given")
-
-
-ORCID_FORM = r"^(\s*((https?://)?orcid\.org/)?[0-9]{4}-[0-9]{4}-[0-9]{4}-[0-9]{3}[0-9Xx]\s*)?$"
-
-
-def orcid_field(help_text: str) -> serializers.RegexField:
-    """The iD's form (its check digit is the service's to check, with its own message)."""
-    return serializers.RegexField(
-        ORCID_FORM,
-        max_length=40,
-        required=False,
-        allow_blank=True,
-        help_text=help_text,
-        error_messages={
-            "invalid": "an ORCID iD has the form 0000-0002-1825-0097 (16 digits in groups of "
-            "four, the last may be X)"
-        },
-    )
-
-
-class ProfileInput(ClosedSerializer):
-    affiliation = serializers.CharField(max_length=300, required=False, allow_blank=True)
-    orcid = orcid_field("an ORCID iD such as 0000-0002-1825-0097; empty to remove it")
-
-
 class ChecklistItemOutput(serializers.Serializer):
     id = serializers.IntegerField()
     text = serializers.CharField()
     help_text = serializers.CharField()
-
-
-class TokenInput(ClosedSerializer):
-    username = serializers.CharField()
-    password = serializers.CharField(style={"input_type": "password"})
-
-
-class TokenOutput(serializers.Serializer):
-    token = serializers.CharField()
 
 
 class _UploadInput(ClosedSerializer):

@@ -19,6 +19,7 @@ from django.utils import timezone
 
 from accounts.orcid import orcid_normalised
 from accounts.selectors import email_verified, profile_of, verified_user_with_email
+from config.errors import InvalidField, NotPermitted, Refused
 from contracts.codes import Status, is_status
 from contracts.events import PaperUploaded, SubmissionDecided
 from outbox.services import publish_on_commit
@@ -49,7 +50,7 @@ logger = logging.getLogger(__name__)
 DECISIONS = (Status.ACCEPTED, Status.REJECTED, Status.REVISION_REQUESTED)
 
 
-class TransitionNotAllowed(Exception):
+class TransitionNotAllowed(Refused):
     """The workflow does not allow this change, or not to this person. The message says
     why, and what can be done instead."""
 
@@ -58,11 +59,11 @@ class VersionNotAllowed(TransitionNotAllowed):
     """The paper's status does not take a new version."""
 
 
-class ChecklistIncomplete(ValueError):
+class ChecklistIncomplete(InvalidField):
     """Some items of the venue's submission checklist were not confirmed."""
 
 
-class EmailNotVerified(Exception):
+class EmailNotVerified(NotPermitted):
     """The venue requires a verified email address before a paper is submitted."""
 
 
@@ -81,7 +82,8 @@ def _checklist_confirmed(confirmed) -> list[str]:
     if missing:
         raise ChecklistIncomplete(
             "confirm every item of the submission checklist; not confirmed: "
-            + "; ".join(f"“{item.text}”" for item in missing)
+            + "; ".join(f"“{item.text}”" for item in missing),
+            field="checklist",
         )
     return [item.text for item in items]
 
@@ -494,11 +496,11 @@ def submission_mark_checked(*, submission_id, paper_version: int) -> tuple[Submi
 MAX_AUTHORS = 100
 
 
-class AuthorListRefused(Exception):
+class AuthorListRefused(Refused):
     """The author list cannot be changed so (by this person, or at all now)."""
 
 
-class AuthorListNotYours(AuthorListRefused):
+class AuthorListNotYours(NotPermitted, AuthorListRefused):
     """A co-author (who sees the paper) asked to change its list: only its contact can."""
 
 

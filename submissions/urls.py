@@ -3,10 +3,6 @@ from django.urls import path
 from submissions import apis
 
 urlpatterns = [
-    path("auth/register/", apis.UserRegisterApi.as_view(), name="auth-register"),
-    path("auth/token/", apis.TokenObtainApi.as_view(), name="auth-token"),
-    path("auth/me/", apis.UserMeApi.as_view(), name="auth-me"),
-    path("auth/verify-email/", apis.EmailVerificationSendApi.as_view(), name="auth-verify-email"),
     path("submissions/", apis.SubmissionListCreateApi.as_view(), name="submission-list"),
     path("submissions/checklist/", apis.ChecklistApi.as_view(), name="submission-checklist"),
     path(

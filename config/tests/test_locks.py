@@ -3,6 +3,8 @@ never wait for each other (an index merge and the analytics consumer once shared
 
 import ast
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import psycopg
@@ -49,22 +51,36 @@ def test_every_advisory_lock_is_taken_by_its_registry_name():
     assert unregistered == []
 
 
-def hold(sql: str, param: int, *, held: threading.Event, release: threading.Event) -> None:
-    """Take a transaction-level lock on a connection of its own, and keep it until told."""
-    db = settings.DATABASES["default"]
-    with (
-        psycopg.connect(
-            host=db["HOST"],
-            port=db["PORT"],
-            dbname=connection.settings_dict["NAME"],
-            user=db["USER"],
-            password=db["PASSWORD"],
-        ) as other,
-        other.transaction(),
-    ):
-        other.execute(sql, [param])
-        held.set()
-        release.wait(60)
+@contextmanager
+def held(sql: str, lock: int) -> Iterator[None]:
+    """Take a transaction-level lock on a connection of its own, and keep it while in the
+    block (as a merge, or an event's transaction, holds it)."""
+    taken, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        db = settings.DATABASES["default"]
+        with (
+            psycopg.connect(
+                host=db["HOST"],
+                port=db["PORT"],
+                dbname=connection.settings_dict["NAME"],
+                user=db["USER"],
+                password=db["PASSWORD"],
+            ) as other,
+            other.transaction(),
+        ):
+            other.execute(sql, [lock])
+            taken.set()
+            release.wait(60)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert taken.wait(10), "the lock was not taken"
+        yield
+    finally:
+        release.set()
+        holder.join()
 
 
 @pytest.mark.django_db(transaction=True)
@@ -74,15 +90,7 @@ def test_an_index_merge_and_the_analytics_consumer_do_not_wait_for_each_other(ka
 
     # A merge in progress holds its lock for the length of its transaction: the analytics
     # consumer, taking its fence in every transaction, goes on applying events meanwhile.
-    held, release = threading.Event(), threading.Event()
-    merging = threading.Thread(
-        target=hold,
-        args=("SELECT pg_advisory_xact_lock(%s)", AdvisoryLock.INDEX_MERGE),
-        kwargs={"held": held, "release": release},
-    )
-    merging.start()
-    try:
-        assert held.wait(10)
+    with held("SELECT pg_advisory_xact_lock(%s)", AdvisoryLock.INDEX_MERGE):
         events = [event for n in range(3) for event in paper_history(uploaded=DAY, score=0.1)]
         sender = Sender()
         for event in events:
@@ -94,22 +102,8 @@ def test_an_index_merge_and_the_analytics_consumer_do_not_wait_for_each_other(ka
                 timeout=30,
                 what="the analytics consumer to apply its events while a merge holds its lock",
             )
-    finally:
-        release.set()
-        merging.join()
 
     # The consumer inside an event's transaction holds its fence shared: a merge runs.
-    held, release = threading.Event(), threading.Event()
-    applying = threading.Thread(
-        target=hold,
-        args=("SELECT pg_advisory_xact_lock_shared(%s)", GROUP.fence_lock),
-        kwargs={"held": held, "release": release},
-    )
-    applying.start()
-    try:
-        assert held.wait(10)
+    with held("SELECT pg_advisory_xact_lock_shared(%s)", GROUP.fence_lock):
         figures = index.merge()
-    finally:
-        release.set()
-        applying.join()
     assert figures.get("busy") is None and figures["merged"] == 3

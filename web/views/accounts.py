@@ -16,6 +16,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from rest_framework.throttling import ScopedRateThrottle
 
 from accounts.selectors import api_tokens_of, email_verified, login_token_of, profile_of
+from accounts.serializers import ProfileInput, RegisterInput
 from accounts.services import (
     TooManyTokens,
     VerificationRefused,
@@ -27,7 +28,6 @@ from accounts.services import (
     profile_update,
     user_register,
 )
-from submissions.serializers import ProfileInput, RegisterInput
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
 logger = logging.getLogger(__name__)

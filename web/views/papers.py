@@ -16,12 +16,13 @@ from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.selectors import email_verified
+from config.api import file_response
 from contracts.codes import Status
 from plagiarism.engine import SourceKind
 from plagiarism.reports import report_view_for_author
 from plagiarism.selectors import check_summaries, check_summary, report_for
 from reviews.selectors import reviews_for_authors
-from submissions.apis import UploadRateThrottle, file_response, max_upload_megabytes
+from submissions.apis import UploadRateThrottle, max_upload_megabytes
 from submissions.diff import version_diff
 from submissions.extraction import ExtractionError
 from submissions.models import Version

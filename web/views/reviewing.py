@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from config.api import file_response
 from contracts.codes import ReviewProgress, Status
 from reviews.models import Invitation, Recommendation
 from reviews.selectors import (
@@ -30,7 +31,6 @@ from reviews.services import (
     invitation_decline,
     review_save,
 )
-from submissions.apis import file_response
 from submissions.selectors import author_list
 from web.views.papers import _errors
 

@@ -45,107 +45,32 @@ class Command(BaseCommand):
             raise CommandError("--batch and --workers must be at least 1")
         if remove:
             return self.remove(path)
-        summary = catalogue.Summary()
-        refs, hashes = catalogue.known()
-        total = catalogue.count_items(path)
+        merge_every = 0 if options["no_merge"] else options["merge_every"]
+        run = _Run(path, batch=batch, merge_every=merge_every)
         prepare = functools.partial(
             catalogue.prepare, config=engine_config(), caps=caps_from_settings()
         )
-        pending: list[catalogue.Prepared] = []
-        files = path.is_dir()
-
-        staged = [0]
-
-        def flush() -> None:
-            written = catalogue.write(pending)
-            summary.imported += len(written)
-            lost = {p.item.ref for p in pending} - {p.item.ref for p in written}
-            summary.already += len(lost)  # another import wrote them meanwhile
-            pending.clear()
-            staged[0] += len(written)
-            if not options["no_merge"] and staged[0] >= options["merge_every"] > 0:
-                index.merge()  # and the works so far become visible to checks
-                staged[0] = 0
-
-        def readable():
-            for item in catalogue.items_of(path):
-                if isinstance(item, tuple):
-                    summary.refused.append(item)
-                    progress.update(1)
-                elif item.ref in refs:
-                    summary.already += 1
-                    progress.update(1)
-                else:
-                    refs.add(item.ref)  # a second line with the same id is skipped as well
-                    yield item
-
         with (
-            tqdm(total=total, desc="importing", unit="work", disable=None) as progress,
+            tqdm(
+                total=catalogue.count_items(path), desc="importing", unit="work", disable=None
+            ) as run.progress,
             ProcessPool(
                 max_workers=workers,
                 initializer=catalogue.worker_init,
                 initargs=(settings.SUBMISSION_EXTRACT_MEMORY_MB * 1024 * 1024,),
             ) as pool,
         ):
-            chunk = 1 if files else 16
-            items = list(readable()) if files else readable()
             try:
-                self.run(
-                    pool,
-                    prepare,
-                    items,
-                    chunk,
-                    options["seconds"],
-                    summary,
-                    hashes,
-                    pending,
-                    flush,
-                    progress,
-                    batch,
-                )
+                run.prepare_all(pool, prepare, options["seconds"])
             except KeyboardInterrupt:
                 pool.stop()
-                flush()
+                run.flush()
                 raise CommandError(
-                    f"stopped: {summary.imported} works imported so far; run the same command "
-                    "again to go on"
+                    f"stopped: {run.summary.imported} works imported so far; run the same "
+                    "command again to go on"
                 ) from None
-            flush()
-        self.report(summary, None if options["no_merge"] else merge_now())
-
-    def run(
-        self, pool, prepare, items, chunk, seconds, summary, hashes, pending, flush, progress, batch
-    ) -> None:
-        results = pool.map(prepare, items, chunksize=chunk, timeout=seconds * chunk).result()
-        failed = 0
-        while True:
-            try:
-                prepared = next(results)
-            except StopIteration:
-                return
-            except (FutureTimeout, ProcessExpired) as exc:
-                # The chunk's worker was stopped; its works are refused together.
-                failed += chunk
-                why = (
-                    "took longer than the limit"
-                    if isinstance(exc, FutureTimeout)
-                    else ("its reader ran out of memory or crashed")
-                )
-                summary.refused.append((f"{chunk} work(s) in one chunk", why))
-                progress.update(chunk)
-                continue
-            progress.update(1)
-            item = prepared.item
-            if prepared.refused:
-                summary.refused.append((item.label, prepared.refused))
-                continue
-            if (same := hashes.get(prepared.content_hash)) is not None:
-                summary.duplicates.append((item.label, same))
-                continue
-            hashes[prepared.content_hash] = item.ref
-            pending.append(prepared)
-            if len(pending) >= batch:
-                flush()
+            run.flush()
+        self.report(run.summary, None if options["no_merge"] else merge_now())
 
     def report(self, summary: catalogue.Summary, merged: str | None) -> None:
         for label, same in summary.duplicates:
@@ -182,3 +107,76 @@ def merge_now(*, always: bool = False) -> str:
         )
     index.reclaim()
     return f"index merged ({merged['documents']} texts)"
+
+
+class _Run:
+    """One import: the works read, prepared on every core, written in batches, and merged
+    into the index every ``merge_every`` works (0: never)."""
+
+    def __init__(self, path: Path, *, batch: int, merge_every: int) -> None:
+        self.path, self.batch, self.merge_every = path, batch, merge_every
+        self.summary = catalogue.Summary()
+        self.refs, self.hashes = catalogue.known()
+        self.pending: list[catalogue.Prepared] = []
+        self.staged = 0
+        self.progress = None  # the progress bar, set while the import runs
+
+    def flush(self) -> None:
+        written = catalogue.write(self.pending)
+        self.summary.imported += len(written)
+        lost = {p.item.ref for p in self.pending} - {p.item.ref for p in written}
+        self.summary.already += len(lost)  # another import wrote them meanwhile
+        self.pending.clear()
+        self.staged += len(written)
+        if self.staged >= self.merge_every > 0:
+            index.merge()  # and the works so far become visible to checks
+            self.staged = 0
+
+    def readable(self):
+        """The works to prepare: refused lines and works imported already are counted."""
+        for item in catalogue.items_of(self.path):
+            if isinstance(item, tuple):
+                self.summary.refused.append(item)
+                self.progress.update(1)
+            elif item.ref in self.refs:
+                self.summary.already += 1
+                self.progress.update(1)
+            else:
+                self.refs.add(item.ref)  # a second line with the same id is skipped as well
+                yield item
+
+    def prepare_all(self, pool, prepare, seconds: float) -> None:
+        files = self.path.is_dir()
+        chunk = 1 if files else 16
+        items = list(self.readable()) if files else self.readable()
+        results = pool.map(prepare, items, chunksize=chunk, timeout=seconds * chunk).result()
+        while True:
+            try:
+                prepared = next(results)
+            except StopIteration:
+                return
+            except (FutureTimeout, ProcessExpired) as exc:
+                # The chunk's worker was stopped; its works are refused together.
+                why = (
+                    "took longer than the limit"
+                    if isinstance(exc, FutureTimeout)
+                    else ("its reader ran out of memory or crashed")
+                )
+                self.summary.refused.append((f"{chunk} work(s) in one chunk", why))
+                self.progress.update(chunk)
+                continue
+            self.progress.update(1)
+            self.take(prepared)
+
+    def take(self, prepared: catalogue.Prepared) -> None:
+        item = prepared.item
+        if prepared.refused:
+            self.summary.refused.append((item.label, prepared.refused))
+            return
+        if (same := self.hashes.get(prepared.content_hash)) is not None:
+            self.summary.duplicates.append((item.label, same))
+            return
+        self.hashes[prepared.content_hash] = item.ref
+        self.pending.append(prepared)
+        if len(self.pending) >= self.batch:
+            self.flush()
