@@ -6,8 +6,9 @@ The topic is filled first (``paper_uploaded`` events of submissions that exist, 
 co-author who has an account, produced
 straight to Kafka), then the real command (``manage.py consume_<group>``) starts in a child
 process and the clock runs from its first applied event to its last (the group's inbox in
-PostgreSQL). The plagiarism group enqueues a Celery task per event, and notifications one
-email per event, on queues of the benchmark's own that no worker serves (purged after).
+PostgreSQL). The plagiarism group enqueues one Celery message per transaction (its checks,
+fanned out by the worker), and notifications one per transaction of emails, on queues of the
+benchmark's own that no worker serves (purged after).
 
 Beside each group, in the same run, the bare limit: the same topic consumed with kafka-python
 and psycopg alone, one row per event written with COPY and the offsets committed after each

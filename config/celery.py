@@ -15,6 +15,7 @@ app.autodiscover_tasks()
 # goes to the default queue, which the email workers also serve.
 QUEUE_OF_TASK = {
     "plagiarism.check_submission": "checks",
+    "plagiarism.check_many": "checks",
     "notifications.send_email": "email",
     "notifications.send_emails": "email",
     "notifications.send_invitation_email": "email",

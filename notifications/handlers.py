@@ -19,7 +19,13 @@ from contracts.events import (
 )
 from notifications import messages
 from notifications.messages import Message
-from notifications.selectors import Recipient, editors, submission_recipients, user_recipient
+from notifications.selectors import (
+    RUN,
+    Recipient,
+    editors,
+    submission_recipients,
+    user_recipient,
+)
 from notifications.services import invitation_email_enqueue_on_commit, notification_create
 from outbox.consumer import ConsumerGroup
 from outbox.wire import ReceivedEvent
@@ -276,4 +282,5 @@ GROUP = ConsumerGroup(
         ReviewerReminded: handle_reviewer_reminded,
         ReviewSubmitted: handle_review_submitted,
     },
+    run_hooks=RUN,  # every paper's recipients of a run read at once
 )

@@ -1,3 +1,4 @@
+import threading
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
@@ -46,24 +47,61 @@ def _users_sql() -> str:
 def submission_recipients(*, submission_id) -> list[Recipient]:
     """The submission's authors (its submitting author first, then its co-authors with an
     account, in the paper's order), with addresses and email preferences; empty if there is
-    no such submission. Two statements: the paper's people (the submissions app's), then
-    their accounts with their preferences (this runs for every event the group applies, so
-    it skips the ORM's query building)."""
-    people = paper_people(submission_id=submission_id)
-    if people is None:
-        return []
-    with connection.cursor() as cursor:
-        cursor.execute(_users_sql(), [people.user_ids])
-        by_id = {row[0]: row for row in cursor.fetchall()}
+    no such submission. Read for a whole run of events at once when the consumer's
+    ``RecipientsOfRun`` has them (two statements a run, not two an event)."""
+    known = RUN.recipients(submission_id)
+    if known is not None:
+        return known
+    return submissions_recipients(submission_ids=[submission_id]).get(submission_id, [])
+
+
+def submissions_recipients(*, submission_ids) -> dict:
+    """``submission_recipients`` of many papers, by id, in two statements: the papers'
+    people (the submissions app's), then their accounts with their email preferences."""
+    people = paper_people(submission_ids=submission_ids)
+    user_ids = sorted({user_id for paper in people.values() for user_id in paper.user_ids})
+    by_id = {}
+    if user_ids:
+        with connection.cursor() as cursor:
+            cursor.execute(_users_sql(), [user_ids])
+            by_id = {row[0]: row for row in cursor.fetchall()}
+    return {submission_id: _recipients(paper, by_id) for submission_id, paper in people.items()}
+
+
+def _recipients(paper, by_id: dict) -> list[Recipient]:
     found = []
-    for user_id in people.user_ids:
+    for user_id in paper.user_ids:
         row = by_id.get(user_id)
         # The contact hears of their paper whatever their account's state; a co-author only
         # while their account is active.
-        if row is not None and (row[1] or user_id == people.author_id):
+        if row is not None and (row[1] or user_id == paper.author_id):
             _, _, email, name, *wants = row
-            found.append(Recipient(user_id, people.title, email, _wants(wants), name))
+            found.append(Recipient(user_id, paper.title, email, _wants(wants), name))
     return found
+
+
+class RecipientsOfRun:
+    """The consumer's run hooks (``outbox.consumer.RunHooks``): the recipients of every
+    paper a run of events is about, read when its transaction begins, for that transaction
+    only (a consumer thread's own)."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()
+
+    def begin(self, events) -> None:
+        ids = {event.data.submission_id for event in events}
+        self._local.recipients = submissions_recipients(submission_ids=ids)
+
+    def before_commit(self) -> None:
+        self._local.recipients = None
+
+    def recipients(self, submission_id) -> list[Recipient] | None:
+        """The run's recipients of a paper (empty: no such paper); None outside a run."""
+        known = getattr(self._local, "recipients", None)
+        return None if known is None else known.get(submission_id, [])
+
+
+RUN = RecipientsOfRun()
 
 
 def user_recipient(*, user_id: int) -> Recipient | None:

@@ -59,6 +59,15 @@ def check_submission(self, submission_id: str, paper_version: int | None = None)
     return {"submission_id": submission_id, "checked": outcome.created}
 
 
+@shared_task(name="plagiarism.check_many")
+def check_many(checks: list[tuple[str, int]]) -> int:
+    """The checks one consumer transaction asked for, each run by a task of its own (its own
+    retries and time limits): the fan-out happens here, on a worker, not in the consumer."""
+    for submission_id, paper_version in checks:
+        check_submission.delay(submission_id, paper_version)
+    return len(checks)
+
+
 @shared_task(name="plagiarism.sweep_waiting")
 def sweep_waiting() -> int:
     """Periodic (Celery beat): enqueue again the check of any submission that has waited

@@ -171,19 +171,21 @@ class PaperPeople:
 
 
 PAPER_PEOPLE_SQL = (
-    f"SELECT s.title, s.author_id, ARRAY(SELECT a.user_id FROM {PaperAuthor._meta.db_table} a "  # noqa: S608
+    "SELECT s.id, s.title, s.author_id, "  # noqa: S608
+    f"ARRAY(SELECT a.user_id FROM {PaperAuthor._meta.db_table} a "
     "WHERE a.submission_id = s.id AND a.user_id <> s.author_id ORDER BY a.position) "
-    f"FROM {Submission._meta.db_table} s WHERE s.id = %s"
+    f"FROM {Submission._meta.db_table} s WHERE s.id = ANY(%s::uuid[])"
 )
 
 
-def paper_people(*, submission_id) -> PaperPeople | None:
-    """The paper's title and the accounts of its authors; None for no such paper. One
-    statement (the notifications consumer asks it for every event it applies)."""
+def paper_people(*, submission_ids: Collection) -> dict:
+    """Each paper's title and the accounts of its authors, by id (papers that do not exist
+    are left out). One statement for any number of papers: the notifications consumer asks
+    it once per run of events."""
     with connection.cursor() as cursor:
-        cursor.execute(PAPER_PEOPLE_SQL, [submission_id])
-        row = cursor.fetchone()
-    return None if row is None else PaperPeople(row[0], row[1], list(row[2]))
+        cursor.execute(PAPER_PEOPLE_SQL, [list(submission_ids)])
+        rows = cursor.fetchall()
+    return {row[0]: PaperPeople(row[1], row[2], list(row[3])) for row in rows}
 
 
 def paper_titles(*, submission_ids: Iterable) -> dict[str, str]:

@@ -53,9 +53,11 @@ class Applier:
         try:
             with transaction.atomic(), connection.cursor() as cursor:
                 self.fence(cursor)
+                self._begin(run)
                 fresh = self._inbox_run(cursor, run)
                 for received in run:
                     outcomes.append(self._handle_in_run(received, fresh))
+                self._before_commit()
         except (OperationalError, InterfaceError) as exc:
             # The database went away: nothing of the run holds; the one-event path waits
             # for it to come back.
@@ -64,6 +66,10 @@ class Applier:
             return RunResult()
         except Exception as exc:
             logger.debug("consumer.run_failed group=%s error=%r", self.group.name, exc)
+            if len(outcomes) == len(run):
+                # Every handler ran; sending the run's batch failed: the one-event path
+                # takes the run again from its first event.
+                return RunResult([], None if isinstance(exc, RetryLater) else exc)
             before = self.run(run[: len(outcomes)]) if outcomes else RunResult()
             # A handler's RetryLater is not an attempt: the one-event path starts afresh.
             failure = None if isinstance(exc, RetryLater) else exc
@@ -98,9 +104,19 @@ class Applier:
                 cursor.execute(INBOX_SQL, [self.group.name, received.id])
                 if cursor.fetchone() is None:
                     return False
+            self._begin([received])
             with trace_context(received.traceparent):
                 handler(received)
+            self._before_commit()
         return True
+
+    def _begin(self, events: list[ReceivedEvent]) -> None:
+        if self.group.run_hooks is not None:
+            self.group.run_hooks.begin(events)
+
+    def _before_commit(self) -> None:
+        if self.group.run_hooks is not None:
+            self.group.run_hooks.before_commit()
 
     def fence(self, cursor) -> None:
         """Take the group's fence lock shared, first thing in an event's transaction, so a

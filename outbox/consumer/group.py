@@ -2,6 +2,7 @@
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from django.conf import settings
 
@@ -26,6 +27,19 @@ class Paused(Exception):
     """The dead-letter limit was reached at this event: leave its offset uncommitted."""
 
 
+class RunHooks(Protocol):
+    """What a group that batches its work across a run of events provides: one Celery
+    message for a hundred events instead of a hundred."""
+
+    def begin(self, events: list[ReceivedEvent]) -> None:
+        """A transaction that applies ``events`` starts: forget what a rolled-back one
+        gathered, and read at once what the handlers will ask of each event."""
+
+    def before_commit(self) -> None:
+        """Its events are handled: send what they gathered, still inside the transaction (a
+        ``RetryLater`` rolls it back and the events are applied again)."""
+
+
 @dataclass(frozen=True)
 class ConsumerGroup:
     """A consumer group and the handler of each event type it reacts to."""
@@ -35,6 +49,7 @@ class ConsumerGroup:
     # An advisory lock taken shared by every event's transaction, so that a maintenance job
     # holding it exclusively (``rebuild_analytics``) pauses the group between two events.
     fence_lock: AdvisoryLock | None = None
+    run_hooks: RunHooks | None = None
 
     @property
     def group_id(self) -> str:

@@ -177,3 +177,57 @@ def test_a_run_failing_at_one_event_keeps_the_events_before_it_and_names_the_fai
     )
     assert inbox == {run[0].id, run[1].id}
     assert applier.one(run[0], handler) is False  # already in the inbox
+
+
+class Gathering:
+    """Run hooks as a batching group has them: ids gathered by the handler, sent before the
+    commit; ``refuse`` times the sending fails as a broker down would."""
+
+    def __init__(self, refuse: int = 0) -> None:
+        self.gathered: list = []
+        self.begun: list[list] = []  # each transaction's events
+        self.sent: list[list] = []
+        self.refuse = refuse
+
+    def begin(self, events: list[ReceivedEvent]) -> None:
+        self.gathered = []
+        self.begun.append([event.id for event in events])
+
+    def before_commit(self) -> None:
+        if self.refuse:
+            self.refuse -= 1
+            raise RetryLater("broker down")
+        self.sent.append(self.gathered)
+
+
+def gathering_group(hooks: Gathering, fail_on=None) -> ConsumerGroup:
+    def handler(event: ReceivedEvent) -> None:
+        if fail_on is not None and event.id == fail_on:
+            raise ValueError("a bug")
+        hooks.gathered.append(event.id)
+
+    name = f"parts-{uuid.uuid4().hex[:8]}"
+    return ConsumerGroup(name=name, handlers={PaperUploaded: handler}, run_hooks=hooks)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_sends_one_batch_and_a_rolled_back_run_sends_none():
+    run = [received(), received(), received()]
+    hooks = Gathering()
+    result = Applier(gathering_group(hooks, fail_on=run[2].id)).run(run)
+    assert result.outcomes == ["handled", "handled"]
+    assert hooks.sent == [[run[0].id, run[1].id]]  # the failed attempt's batch was dropped
+    assert hooks.begun == [[e.id for e in run], [run[0].id, run[1].id]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batch_the_broker_refuses_rolls_the_whole_run_back_for_the_one_event_path():
+    run = [received(), received()]
+    hooks = Gathering(refuse=1)
+    group = gathering_group(hooks)
+    result = Applier(group).run(run)
+    assert result.outcomes == [] and result.failure is None  # RetryLater: transient
+    assert not ProcessedEvent.objects.filter(group=group.name).exists()
+    assert hooks.sent == []
+    assert Applier(group).one(run[0], group.handlers[PaperUploaded]) is True
+    assert hooks.sent == [[run[0].id]]
