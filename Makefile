@@ -60,7 +60,11 @@ format: venv
 	@$(VENV)/bin/ruff format .
 	@$(VENV)/bin/ruff check --fix .
 
+# The suite on both cores (pytest-xdist); a file's tests stay on one worker, since many share
+# a module's system of processes. `make test PYTEST_WORKERS=0` runs it in one process.
+PYTEST_WORKERS ?= 2
+
 test: services
 	@ops/browser.sh >/dev/null
 	@$(VENV)/bin/ruff check .
-	@$(VENV)/bin/pytest
+	@$(VENV)/bin/pytest $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile)

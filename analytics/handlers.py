@@ -2,7 +2,7 @@
 
 import logging
 
-from analytics.services import APPLY, analytics_event_apply
+from analytics.services import APPLY, RUN, analytics_event_apply
 from config.locks import AdvisoryLock
 from outbox.consumer import ConsumerGroup
 from outbox.wire import ReceivedEvent
@@ -23,4 +23,5 @@ GROUP = ConsumerGroup(
     name="analytics",
     handlers=dict.fromkeys(APPLY, handle_event),
     fence_lock=AdvisoryLock.ANALYTICS_FENCE,
+    run_hooks=RUN,  # a run's daily counts in one statement
 )

@@ -9,6 +9,8 @@ An invitation's facts come from its own events, each of which sets only its own 
 """
 
 import json
+import threading
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC
@@ -66,19 +68,73 @@ def analytics_event_apply(*, event: ReceivedEvent, tables: Tables = LIVE) -> boo
 
     A submission is known to analytics once its first upload was applied: the events alone
     decide, so a rebuild needs Kafka and nothing else. An event about a submission not known
-    yet is held (``HeldEvent``) and applied with the upload. False when held."""
+    yet is held (``HeldEvent``) and applied with the upload. False when held. Inside the
+    consumer's run (``RUN``), the live tables' daily counts are written once for the run."""
+    batch = RUN if tables is LIVE and RUN.active() else None
     with connection.cursor() as cursor:
         introduces = isinstance(event.data, (PaperUploaded, PaperUploadedV1)) and (
             event.data.paper_version == 1
         )
         if not introduces and not _known(cursor, tables, event.data.submission_id):
             _hold(cursor, tables, event)
+            if batch is not None:
+                batch.held.add(event.data.submission_id)
             return False
-        _apply(cursor, tables, event)
-        if introduces:
+        _apply(cursor, tables, event, batch)
+        if introduces and (batch is None or event.data.submission_id in batch.held):
             for held in _release(cursor, tables, event.data.submission_id):
-                _apply(cursor, tables, held)
+                _apply(cursor, tables, held, batch)
     return True
+
+
+class RunBatch:
+    """The analytics consumer's run hooks (``outbox.consumer.RunHooks``): a run's daily
+    counts added up and written in one statement before it commits, and which of its papers
+    have events held, read once (so an upload with nothing held costs no statement for it)."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()  # a consumer thread's own transaction
+
+    def active(self) -> bool:
+        return getattr(self._local, "daily", None) is not None
+
+    @property
+    def daily(self) -> Counter:
+        return self._local.daily
+
+    @property
+    def held(self) -> set:
+        return self._local.held
+
+    def begin(self, events) -> None:
+        self._local.daily = Counter()
+        ids = list({event.data.submission_id for event in events})
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT DISTINCT submission_id FROM {LIVE.held} "
+                "WHERE submission_id = ANY(%s::uuid[])",
+                [ids],
+            )
+            self._local.held = {row[0] for row in cursor.fetchall()}
+
+    def end(self) -> None:
+        self._local.daily = self._local.held = None
+
+    def before_commit(self) -> None:
+        daily = self._local.daily
+        if not daily:
+            return
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {LIVE.daily} (day, event_type, count) "
+                "SELECT * FROM unnest(%s::date[], %s::text[], %s::bigint[]) "
+                "ON CONFLICT (day, event_type) "
+                f"DO UPDATE SET count = {LIVE.daily}.count + EXCLUDED.count",
+                [[d for d, _ in daily], [t for _, t in daily], list(daily.values())],
+            )
+
+
+RUN = RunBatch()
 
 
 def _known(cursor, tables: Tables, submission_id) -> bool:
@@ -119,13 +175,16 @@ def _release(cursor, tables: Tables, submission_id) -> list[ReceivedEvent]:
     return sorted(released, key=lambda held: held.time)
 
 
-def _apply(cursor, tables: Tables, event: ReceivedEvent) -> None:
+def _apply(cursor, tables: Tables, event: ReceivedEvent, batch: RunBatch | None = None) -> None:
     at = event.time.astimezone(UTC)
-    cursor.execute(
-        f"INSERT INTO {tables.daily} (day, event_type, count) VALUES (%s, %s, 1) "
-        f"ON CONFLICT (day, event_type) DO UPDATE SET count = {tables.daily}.count + 1",
-        [at.date(), event.data.event_type],
-    )
+    if batch is not None:
+        batch.daily[(at.date(), event.data.event_type)] += 1
+    else:
+        cursor.execute(
+            f"INSERT INTO {tables.daily} (day, event_type, count) VALUES (%s, %s, 1) "
+            f"ON CONFLICT (day, event_type) DO UPDATE SET count = {tables.daily}.count + 1",
+            [at.date(), event.data.event_type],
+        )
     APPLY[type(event.data)](cursor, tables, event, at)
 
 

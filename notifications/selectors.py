@@ -93,6 +93,9 @@ class RecipientsOfRun:
         self._local.recipients = submissions_recipients(submission_ids=ids)
 
     def before_commit(self) -> None:
+        """Nothing is gathered: the recipients were read at the start."""
+
+    def end(self) -> None:
         self._local.recipients = None
 
     def recipients(self, submission_id) -> list[Recipient] | None:

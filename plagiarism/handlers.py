@@ -24,16 +24,27 @@ class CheckBatch:
         self._local.checks = []
 
     def add(self, submission_id, paper_version: int) -> None:
-        self._local.checks.append((str(submission_id), paper_version))
+        """Ask for a check: in the run's batch, or at once outside a consumer's run."""
+        check = (str(submission_id), paper_version)
+        checks = getattr(self._local, "checks", None)
+        if checks is None:
+            _enqueue([check])
+        else:
+            checks.append(check)
+
+    def end(self) -> None:
+        self._local.checks = None
 
     def before_commit(self) -> None:
-        checks, self._local.checks = self._local.checks, []
-        if not checks:
-            return
-        try:
-            check_many.delay(checks)
-        except BrokerUnavailable as exc:
-            raise RetryLater(f"cannot reach the Celery broker: {exc}") from exc
+        if self._local.checks:
+            _enqueue(self._local.checks)
+
+
+def _enqueue(checks: list[tuple[str, int]]) -> None:
+    try:
+        check_many.delay(checks)
+    except BrokerUnavailable as exc:
+        raise RetryLater(f"cannot reach the Celery broker: {exc}") from exc
 
 
 BATCH = CheckBatch()

@@ -189,3 +189,32 @@ def test_a_score_of_exactly_one_lands_in_the_last_bucket():
     for event in paper_history(uploaded=DAY, score=1.0):
         analytics_event_apply(event=event)
     assert [b.count for b in analytics_summary().score_histogram][-1] == 1
+
+
+def test_a_consumer_run_gives_the_facts_of_one_event_at_a_time_with_one_daily_count_statement():
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from analytics.handlers import GROUP
+    from analytics.models import HeldEvent
+    from outbox.consumer.apply import Applier
+    from outbox.models import ProcessedEvent
+
+    def counts() -> list[tuple]:
+        return list(DailyEventCount.objects.values_list("day", "event_type", "count"))
+
+    history = paper_history(uploaded=DAY, score=0.3, decisions=("under_review", "accepted"))
+    for event in history:
+        analytics_event_apply(event=event)
+    one_at_a_time = (facts(), counts())
+    for order in interleavings(history):  # a check or decision before its upload is held
+        for model in (SubmissionFact, DecisionFact, DailyEventCount):
+            model.objects.all().delete()
+        ProcessedEvent.objects.filter(group=GROUP.name).delete()
+        with CaptureQueriesContext(connection) as queries:
+            result = Applier(GROUP).run(order)
+        assert result.outcomes == ["handled"] * len(order)
+        daily = [q for q in queries.captured_queries if "analytics_dailyeventcount" in q["sql"]]
+        assert len(daily) == 1
+        assert (facts(), counts()) == one_at_a_time
+        assert not HeldEvent.objects.exists()

@@ -66,15 +66,20 @@ class Applier:
             return RunResult()
         except Exception as exc:
             logger.debug("consumer.run_failed group=%s error=%r", self.group.name, exc)
-            if len(outcomes) == len(run):
-                # Every handler ran; sending the run's batch failed: the one-event path
-                # takes the run again from its first event.
-                return RunResult([], None if isinstance(exc, RetryLater) else exc)
-            before = self.run(run[: len(outcomes)]) if outcomes else RunResult()
-            # A handler's RetryLater is not an attempt: the one-event path starts afresh.
-            failure = None if isinstance(exc, RetryLater) else exc
-            return RunResult(before.outcomes, failure, before.seconds)
+            return self._after_failure(run, outcomes, exc)
+        finally:
+            self._end()
         return RunResult(outcomes, None, time.monotonic() - started)
+
+    def _after_failure(self, run, outcomes: list[str], exc: Exception) -> RunResult:
+        # A handler's RetryLater is not an attempt: the one-event path starts afresh.
+        failure = None if isinstance(exc, RetryLater) else exc
+        if len(outcomes) == len(run):
+            # Every handler ran; sending the run's batch failed: the one-event path takes
+            # the run again from its first event.
+            return RunResult([], failure)
+        before = self.run(run[: len(outcomes)]) if outcomes else RunResult()
+        return RunResult(before.outcomes, failure, before.seconds)
 
     def _inbox_run(self, cursor, run: list[ReceivedEvent]) -> set:
         """The whole run's inbox rows in one statement: the ids of the events not seen
@@ -98,16 +103,19 @@ class Applier:
 
     def one(self, received: ReceivedEvent, handler: Handler) -> bool:
         """Run the handler and record the event id in one transaction; False if seen."""
-        with transaction.atomic():
-            with connection.cursor() as cursor:
-                self.fence(cursor)
-                cursor.execute(INBOX_SQL, [self.group.name, received.id])
-                if cursor.fetchone() is None:
-                    return False
-            self._begin([received])
-            with trace_context(received.traceparent):
-                handler(received)
-            self._before_commit()
+        try:
+            with transaction.atomic():
+                with connection.cursor() as cursor:
+                    self.fence(cursor)
+                    cursor.execute(INBOX_SQL, [self.group.name, received.id])
+                    if cursor.fetchone() is None:
+                        return False
+                self._begin([received])
+                with trace_context(received.traceparent):
+                    handler(received)
+                self._before_commit()
+        finally:
+            self._end()
         return True
 
     def _begin(self, events: list[ReceivedEvent]) -> None:
@@ -117,6 +125,10 @@ class Applier:
     def _before_commit(self) -> None:
         if self.group.run_hooks is not None:
             self.group.run_hooks.before_commit()
+
+    def _end(self) -> None:
+        if self.group.run_hooks is not None:
+            self.group.run_hooks.end()
 
     def fence(self, cursor) -> None:
         """Take the group's fence lock shared, first thing in an event's transaction, so a

@@ -39,6 +39,9 @@ class RunHooks(Protocol):
         """Its events are handled: send what they gathered, still inside the transaction (a
         ``RetryLater`` rolls it back and the events are applied again)."""
 
+    def end(self) -> None:
+        """The transaction is over, committed or rolled back: forget the run."""
+
 
 @dataclass(frozen=True)
 class ConsumerGroup:

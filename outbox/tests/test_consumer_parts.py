@@ -186,6 +186,7 @@ class Gathering:
     def __init__(self, refuse: int = 0) -> None:
         self.gathered: list = []
         self.begun: list[list] = []  # each transaction's events
+        self.ended = 0
         self.sent: list[list] = []
         self.refuse = refuse
 
@@ -198,6 +199,9 @@ class Gathering:
             self.refuse -= 1
             raise RetryLater("broker down")
         self.sent.append(self.gathered)
+
+    def end(self) -> None:
+        self.ended += 1
 
 
 def gathering_group(hooks: Gathering, fail_on=None) -> ConsumerGroup:
@@ -218,6 +222,7 @@ def test_a_run_sends_one_batch_and_a_rolled_back_run_sends_none():
     assert result.outcomes == ["handled", "handled"]
     assert hooks.sent == [[run[0].id, run[1].id]]  # the failed attempt's batch was dropped
     assert hooks.begun == [[e.id for e in run], [run[0].id, run[1].id]]
+    assert hooks.ended == 2  # the rolled-back transaction was ended too
 
 
 @pytest.mark.django_db(transaction=True)
