@@ -26,8 +26,13 @@ from notifications.selectors import (
     submission_recipients,
     user_recipient,
 )
-from notifications.services import invitation_email_enqueue_on_commit, notification_create
+from notifications.services import (
+    PENDING,
+    invitation_email_enqueue_on_commit,
+    notification_create,
+)
 from outbox.consumer import ConsumerGroup
+from outbox.consumer.group import ChainedHooks
 from outbox.wire import ReceivedEvent
 from reviews.selectors import invitation_for_notice, reviews_for_authors
 
@@ -282,5 +287,6 @@ GROUP = ConsumerGroup(
         ReviewerReminded: handle_reviewer_reminded,
         ReviewSubmitted: handle_review_submitted,
     },
-    run_hooks=RUN,  # every paper's recipients of a run read at once
+    # A run's recipients read at its start, its notifications written at its end.
+    run_hooks=ChainedHooks((RUN, PENDING)),
 )

@@ -10,6 +10,7 @@ The parts: ``messages`` (what people read), ``preferences``, ``emails`` (sending
 """
 
 import logging
+import threading
 from datetime import datetime
 from functools import partial
 
@@ -38,7 +39,7 @@ def notification_create(
         email = Notification.Email.NO_ADDRESS
     else:
         email = Notification.Email.PENDING
-    notification = Notification.objects.create(
+    notification = Notification(
         event_id=event_id,
         user_id=recipient.user_id,
         kind=message.kind,
@@ -50,9 +51,40 @@ def notification_create(
         created_at=occurred_at,
         email=email,
     )
+    if not PENDING.add(notification):
+        notification.save(force_insert=True)
     if email == Notification.Email.PENDING:
         email_enqueue_on_commit(notification.pk)
     return notification
+
+
+class PendingNotifications:
+    """The consumer's run hooks (``outbox.consumer.RunHooks``): a run's notifications
+    written in one statement before its transaction commits (with the events' inbox rows)."""
+
+    def __init__(self) -> None:
+        self._local = threading.local()  # a consumer thread's own transaction
+
+    def begin(self, events) -> None:
+        self._local.pending = []
+
+    def add(self, notification: Notification) -> bool:
+        """Keep it for the run's statement; False outside a consumer's run."""
+        pending = getattr(self._local, "pending", None)
+        if pending is None:
+            return False
+        pending.append(notification)
+        return True
+
+    def before_commit(self) -> None:
+        if self._local.pending:
+            Notification.objects.bulk_create(self._local.pending, batch_size=500)
+
+    def end(self) -> None:
+        self._local.pending = None
+
+
+PENDING = PendingNotifications()
 
 
 def email_enqueue_on_commit(notification_id) -> None:

@@ -194,20 +194,23 @@ def test_through_kafka_a_second_delivery_and_an_unknown_submission_change_nothin
 
 
 @pytest.mark.django_db
-def test_a_run_of_events_reads_its_papers_recipients_once_whatever_its_length():
+def test_a_run_of_events_reads_its_recipients_and_writes_its_notifications_once():
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
     from notifications.handlers import GROUP
     from outbox.consumer.apply import Applier
 
-    def people_reads(count: int) -> tuple[int, int]:
+    def statements(count: int) -> tuple[int, int, int]:
         events = [received(uploaded(UserFactory(), title=f"Paper {n}")) for n in range(count)]
         with CaptureQueriesContext(connection) as queries:
             result = Applier(GROUP).run(events)
         assert result.outcomes == ["handled"] * count
-        reads = [q["sql"] for q in queries.captured_queries if "ARRAY(SELECT a.user_id" in q["sql"]]
-        return len(reads), Notification.objects.filter(event_id__in=[e.id for e in events]).count()
+        sql = [q["sql"] for q in queries.captured_queries]
+        reads = sum("ARRAY(SELECT a.user_id" in q for q in sql)
+        writes = sum(q.startswith('INSERT INTO "notifications_notification"') for q in sql)
+        made = Notification.objects.filter(event_id__in=[e.id for e in events]).count()
+        return reads, writes, made
 
-    assert people_reads(1) == (1, 1)
-    assert people_reads(6) == (1, 6)  # one statement for the run, a notification per paper
+    assert statements(1) == (1, 1, 1)
+    assert statements(6) == (1, 1, 6)  # one read and one write for the run, six notifications

@@ -75,9 +75,10 @@ class Applier:
         # A handler's RetryLater is not an attempt: the one-event path starts afresh.
         failure = None if isinstance(exc, RetryLater) else exc
         if len(outcomes) == len(run):
-            # Every handler ran; sending the run's batch failed: the one-event path takes
-            # the run again from its first event.
-            return RunResult([], failure)
+            # Every handler ran; the run's batch failed (its writes, or sending it): no one
+            # event is to blame, so the one-event path takes the run again event by event,
+            # each with attempts of its own.
+            return RunResult([], None)
         before = self.run(run[: len(outcomes)]) if outcomes else RunResult()
         return RunResult(before.outcomes, failure, before.seconds)
 

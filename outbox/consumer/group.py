@@ -1,5 +1,6 @@
 """A consumer group, and the signals its parts pass each other."""
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
@@ -10,6 +11,8 @@ from config.locks import AdvisoryLock
 from contracts.events import Event
 from contracts.topics import topic_name
 from outbox.wire import ReceivedEvent
+
+logger = logging.getLogger("outbox.consumer")
 
 Handler = Callable[[ReceivedEvent], None]
 
@@ -41,6 +44,28 @@ class RunHooks(Protocol):
 
     def end(self) -> None:
         """The transaction is over, committed or rolled back: forget the run."""
+
+
+@dataclass(frozen=True)
+class ChainedHooks:
+    """Several groups of run hooks as one, called in order (``end`` always reaches all)."""
+
+    hooks: tuple[RunHooks, ...]
+
+    def begin(self, events: list[ReceivedEvent]) -> None:
+        for hooks in self.hooks:
+            hooks.begin(events)
+
+    def before_commit(self) -> None:
+        for hooks in self.hooks:
+            hooks.before_commit()
+
+    def end(self) -> None:
+        for hooks in self.hooks:
+            try:
+                hooks.end()
+            except Exception:
+                logger.exception("consumer.run_hooks_end_failed")
 
 
 @dataclass(frozen=True)
