@@ -4,6 +4,7 @@ refusals into those answers, so views do not map errors by hand."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import FileResponse, Http404
+from django.urls import reverse
 from rest_framework import serializers, status
 from rest_framework.exceptions import APIException, PermissionDenied, ValidationError
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -72,6 +73,15 @@ def file_response(stored, filename: str) -> FileResponse:
         as_attachment=True,
         filename=filename or stored.name.rsplit("/", 1)[-1],
     )
+
+
+def absolute(context: dict, name: str, **kwargs) -> str:
+    return absolute_path(context, reverse(name, kwargs=kwargs))
+
+
+def absolute_path(context: dict, path: str) -> str:
+    request = context.get("request")
+    return request.build_absolute_uri(path) if request else path
 
 
 def found(thing, message: str):

@@ -67,6 +67,12 @@ def with_checks(submissions: QuerySet, *, version_field: str = "version") -> Que
     )
 
 
+def flagged_as(submissions: QuerySet, *, flagged: bool | None) -> QuerySet:
+    """Of ``with_checks(submissions)``, those whose current check flagged them (``True``),
+    or did not (``False``); all of them for None."""
+    return submissions if flagged is None else submissions.filter(check_flagged=flagged)
+
+
 def check_summary(*, submission_id, paper_version: int, annotated=None) -> CheckSummary | None:
     """The check of one version, None while none has started. ``annotated``: an object from
     ``with_checks``, whose annotations answer without a query."""

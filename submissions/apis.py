@@ -23,7 +23,7 @@ from config.api import (
     file_response,
     found,
 )
-from plagiarism.selectors import check_summaries
+from plagiarism.selectors import check_summaries, flagged_as, with_checks
 from submissions.diff import version_diff
 from submissions.extraction import ExtractionError
 from submissions.models import Version
@@ -149,9 +149,11 @@ class SubmissionListCreateApi(GenericAPIView):
     def get(self, request: Request) -> Response:
         filters = SubmissionListFilterInput(data=request.query_params)
         filters.is_valid(raise_exception=True)
-        submissions = submissions_filtered(
-            submissions_visible_to(user=request.user), **filters.validated_data
-        )
+        wanted = dict(filters.validated_data)
+        flagged = wanted.pop("flagged", None)
+        # The paper's check is the plagiarism app's: joined here, where both are shown.
+        visible = with_checks(submissions_visible_to(user=request.user))
+        submissions = flagged_as(submissions_filtered(visible, **wanted), flagged=flagged)
         page = self.paginate_queryset(submissions)
         output = SubmissionOutput(page, many=True, context={"request": request})
         return self.get_paginated_response(output.data)

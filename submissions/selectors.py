@@ -9,7 +9,6 @@ from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 
 from contracts.codes import Status
-from plagiarism.selectors import with_checks
 from submissions.models import (
     ChecklistItem,
     Note,
@@ -28,9 +27,9 @@ def authored_by(user: AbstractBaseUser) -> Q:
 
 
 def submissions_visible_to(*, user: AbstractBaseUser) -> QuerySet[Submission]:
-    """With the current version's check annotated (``plagiarism.selectors.with_checks``).
-    Staff see all; anyone else the papers they wrote (submitted, or co-authored)."""
-    submissions = with_checks(Submission.objects.select_related("author").defer("text"))
+    """Staff see all; anyone else the papers they wrote (submitted, or co-authored). (The
+    check of each is the plagiarism app's: the API joins it, ``plagiarism.selectors``.)"""
+    submissions = Submission.objects.select_related("author").defer("text")
     return submissions if user.is_staff else submissions.filter(authored_by(user))
 
 
@@ -39,7 +38,6 @@ def submissions_filtered(
     *,
     status: str | None = None,
     author: str | None = None,
-    flagged: bool | None = None,
     search: str | None = None,
 ) -> QuerySet[Submission]:
     """The list's filters (an author's own list takes them too)."""
@@ -47,8 +45,6 @@ def submissions_filtered(
         submissions = submissions.filter(status=status)
     if author:
         submissions = submissions.filter(author__username__iexact=author)
-    if flagged is not None:
-        submissions = submissions.filter(check_flagged=flagged)
     if search:
         submissions = submissions.filter(title__icontains=search)
     return submissions
@@ -216,7 +212,8 @@ def submission_of_author(*, author: AbstractBaseUser, submission_id) -> Submissi
     """One of ``author``'s own papers (submitted or co-authored), with its history (the
     author site shows only these, also to editors); None for anyone else's or no paper."""
     return (
-        with_checks(Submission.objects.select_related("author").defer("text"))
+        Submission.objects.select_related("author")
+        .defer("text")
         .prefetch_related(HISTORY)
         .filter(Q(pk=submission_id) & authored_by(author))
         .first()
@@ -224,9 +221,8 @@ def submission_of_author(*, author: AbstractBaseUser, submission_id) -> Submissi
 
 
 def submissions_of_author(*, author: AbstractBaseUser) -> QuerySet[Submission]:
-    """``author``'s own papers (submitted or co-authored), newest first, with each current
-    version's check."""
-    return with_checks(Submission.objects.defer("text", "abstract")).filter(authored_by(author))
+    """``author``'s own papers (submitted or co-authored), newest first."""
+    return Submission.objects.defer("text", "abstract").filter(authored_by(author))
 
 
 def author_list(*, submission_id) -> list[PaperAuthor]:

@@ -1,11 +1,11 @@
 from django.conf import settings
-from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from accounts.serializers import orcid_field
-from config.api import ClosedSerializer
-from plagiarism.selectors import CheckSummary, check_summary
+from config.api import ClosedSerializer, absolute
+from plagiarism.selectors import check_summary
+from plagiarism.serializers import NOT_CHECKED, PlagiarismSummaryOutput, VersionCheckOutput
 from submissions.models import STATUS_CHOICES, Note, Submission, Transition, Version
 from submissions.services import steps_for
 from submissions.workflow import OPEN_TO_VERSIONS, status_label
@@ -145,29 +145,6 @@ class TransitionOutput(serializers.ModelSerializer):
         return status_label(transition.to_status)
 
 
-class PlagiarismSummaryOutput(serializers.Serializer):
-    """A check's summary, read from ``plagiarism.selectors.CheckSummary``."""
-
-    similarity_score = serializers.FloatField(source="score", allow_null=True)
-    flagged = serializers.BooleanField(allow_null=True)
-    checked_at = serializers.DateTimeField(allow_null=True)
-    error = serializers.CharField(help_text="why the check could not be done, or empty")
-    report_url = serializers.SerializerMethodField()
-
-    @extend_schema_field(serializers.URLField(allow_null=True))
-    def get_report_url(self, summary: CheckSummary) -> str | None:
-        return absolute_path(self.context, summary.report_path) if summary.report_path else None
-
-
-def absolute(context: dict, name: str, **kwargs) -> str:
-    return absolute_path(context, reverse(name, kwargs=kwargs))
-
-
-def absolute_path(context: dict, path: str) -> str:
-    request = context.get("request")
-    return request.build_absolute_uri(path) if request else path
-
-
 class SubmissionOutput(serializers.ModelSerializer):
     author = serializers.SlugRelatedField(slug_field="username", read_only=True)
     status_label = serializers.SerializerMethodField(help_text="the status in plain words")
@@ -248,16 +225,6 @@ class SubmissionDetailOutput(SubmissionOutput):
         request = self.context.get("request")
         user = request.user if request else None
         return [{"to": s.to.value, "action": s.action} for s in steps_for(submission, user)]
-
-
-class VersionCheckOutput(serializers.Serializer):
-    similarity_score = serializers.FloatField(source="score", allow_null=True)
-    flagged = serializers.BooleanField(allow_null=True)
-    checked_at = serializers.DateTimeField(allow_null=True)
-    error = serializers.CharField()
-
-
-NOT_CHECKED = {"similarity_score": None, "flagged": None, "checked_at": None, "error": ""}
 
 
 class VersionOutput(serializers.ModelSerializer):

@@ -47,3 +47,15 @@ def test_no_product_function_is_longer_than_a_screen():
                 if lines > LONGEST:
                     found.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name} ({lines})")
     assert found == []
+
+
+def test_the_submissions_domain_knows_nothing_of_plagiarism():
+    """Plagiarism is built on submissions: the check's summary joins a paper's data at the
+    edge where both are shown (the API's serializers and views, the admin, the site)."""
+    edge = {"apis.py", "serializers.py", "admin.py"}
+    found = sorted(
+        str(path.relative_to(ROOT))
+        for path in modules("submissions")
+        if path.name not in edge and "plagiarism" in imported_apps(path)
+    )
+    assert found == []

@@ -20,7 +20,7 @@ from config.api import file_response
 from contracts.codes import Status
 from plagiarism.engine import SourceKind
 from plagiarism.reports import report_view_for_author
-from plagiarism.selectors import check_summaries, check_summary, report_for
+from plagiarism.selectors import check_summaries, check_summary, report_for, with_checks
 from reviews.selectors import reviews_for_authors
 from submissions.apis import UploadRateThrottle, max_upload_megabytes
 from submissions.diff import version_diff
@@ -80,7 +80,7 @@ def paper_list(request: HttpRequest) -> HttpResponse:
         status = None
     search = (request.GET.get("q") or "").replace("\x00", "").strip()[:300] or None
     papers = submissions_filtered(
-        submissions_of_author(author=request.user), status=status, search=search
+        with_checks(submissions_of_author(author=request.user)), status=status, search=search
     )
     page = Paginator(papers, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
