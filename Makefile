@@ -60,11 +60,12 @@ format: venv
 	@$(VENV)/bin/ruff format .
 	@$(VENV)/bin/ruff check --fix .
 
-# The suite on both cores (pytest-xdist); a file's tests stay on one worker, since many share
-# a module's system of processes. `make test PYTEST_WORKERS=0` runs it in one process.
+# The suite on both cores (pytest-xdist; an idle worker takes tests queued for the other, so
+# the long system tests do not leave one core waiting). `make test PYTEST_WORKERS=0` runs it
+# in one process.
 PYTEST_WORKERS ?= 2
 
 test: services
 	@ops/browser.sh >/dev/null
 	@$(VENV)/bin/ruff check .
-	@$(VENV)/bin/pytest $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist loadfile)
+	@$(VENV)/bin/pytest $(if $(filter 0,$(PYTEST_WORKERS)),,-n $(PYTEST_WORKERS) --dist worksteal)
