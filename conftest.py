@@ -44,6 +44,30 @@ def celery_worker_env() -> dict[str, str]:
     return {}
 
 
+def celery_worker_command(queues: str, hostname: str) -> list[str]:
+    """A worker as production runs one (prefork: time limits need it), one process."""
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "-A",
+        "config",
+        "worker",
+        "--pool",
+        "prefork",
+        "--concurrency",
+        "1",
+        "--queues",
+        queues,
+        "--hostname",
+        hostname,
+        "--loglevel",
+        "INFO",
+        "--without-gossip",
+        "--without-mingle",
+    ]
+
+
 @pytest.fixture
 def celery_worker(transactional_db, settings, celery_worker_env) -> Iterator[str]:
     """A real Celery worker process on Redis, consuming a queue of this test's own, which is
@@ -60,34 +84,16 @@ def celery_worker(transactional_db, settings, celery_worker_env) -> Iterator[str
     hostname = f"{prefix}worker@localhost"
     log = ROOT / "var" / "log" / f"pytest-celery-{prefix}log"
     log.parent.mkdir(parents=True, exist_ok=True)
+    env = subprocess_env(
+        KAFKA_TOPIC_PREFIX=settings.KAFKA_TOPIC_PREFIX,
+        CELERY_QUEUE_PREFIX=prefix,
+        **celery_worker_env,
+    )
     with log.open("wb") as out:
         worker = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "config",
-                "worker",
-                "--pool",
-                "prefork",  # as in production: time limits need it
-                "--concurrency",
-                "1",
-                "--queues",
-                queues,
-                "--hostname",
-                hostname,
-                "--loglevel",
-                "INFO",
-                "--without-gossip",
-                "--without-mingle",
-            ],
+            celery_worker_command(queues, hostname),
             cwd=ROOT,
-            env=subprocess_env(
-                KAFKA_TOPIC_PREFIX=settings.KAFKA_TOPIC_PREFIX,
-                CELERY_QUEUE_PREFIX=prefix,
-                **celery_worker_env,
-            ),
+            env=env,
             stdout=out,
             stderr=subprocess.STDOUT,
         )

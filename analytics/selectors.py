@@ -94,7 +94,7 @@ def analytics_summary(*, since: date | None = None, until: date | None = None) -
     return summary
 
 
-def _seconds(value) -> float | None:
+def _number(value) -> float | None:
     return None if value is None else float(value)
 
 
@@ -128,7 +128,7 @@ def _scores(cursor, summary: Summary) -> None:
         params,
     )
     summary.checked, summary.flagged, mean, median, p90 = cursor.fetchone()
-    summary.score_mean, summary.score_median, summary.score_p90 = map(_seconds, (mean, median, p90))
+    summary.score_mean, summary.score_median, summary.score_p90 = map(_number, (mean, median, p90))
 
 
 def _score_histogram(cursor, summary: Summary) -> None:
@@ -156,7 +156,7 @@ def _time_to_check(cursor, summary: Summary) -> None:
         params,
     )
     summary.time_to_check_count, p50, p95 = cursor.fetchone()
-    summary.time_to_check_p50, summary.time_to_check_p95 = map(_seconds, (p50, p95))
+    summary.time_to_check_p50, summary.time_to_check_p95 = map(_number, (p50, p95))
 
 
 def _versions(cursor, summary: Summary) -> None:
@@ -167,7 +167,7 @@ def _versions(cursor, summary: Summary) -> None:
         params,
     )
     mean, summary.revised = cursor.fetchone()
-    summary.versions_mean = _seconds(mean)
+    summary.versions_mean = _number(mean)
 
 
 def _final_decisions(cursor, summary: Summary) -> None:
@@ -186,7 +186,7 @@ def _final_decisions(cursor, summary: Summary) -> None:
         [Status.REJECTED.value, DESK, FINAL, *params],
     )
     summary.final_decisions, summary.desk_rejects, p50, p95 = cursor.fetchone()
-    summary.time_to_decision_p50, summary.time_to_decision_p95 = map(_seconds, (p50, p95))
+    summary.time_to_decision_p50, summary.time_to_decision_p95 = map(_number, (p50, p95))
     if summary.final_decisions:
         summary.desk_reject_share = summary.desk_rejects / summary.final_decisions
 
@@ -213,7 +213,7 @@ def _revisions(cursor, summary: Summary) -> None:
         [requested, *params, Status.SUBMITTED.value, requested],
     )
     summary.revision_count, p50, p95 = cursor.fetchone()
-    summary.revision_p50, summary.revision_p95 = map(_seconds, (p50, p95))
+    summary.revision_p50, summary.revision_p95 = map(_number, (p50, p95))
 
 
 def _invitations(cursor, summary: Summary) -> None:
@@ -252,8 +252,8 @@ def _invitations(cursor, summary: Summary) -> None:
     summary.reviews_per_paper = reviews / papers if papers else None
     answered = summary.accepted + summary.declined
     summary.decline_rate = summary.declined / answered if answered else None
-    summary.time_to_accept_p50, summary.time_to_accept_p95 = map(_seconds, (accept_p50, accept_p95))
-    summary.time_to_review_p50, summary.time_to_review_p95 = map(_seconds, (review_p50, review_p95))
+    summary.time_to_accept_p50, summary.time_to_accept_p95 = map(_number, (accept_p50, accept_p95))
+    summary.time_to_review_p50, summary.time_to_review_p95 = map(_number, (review_p50, review_p95))
 
 
 def _reviewer_load(cursor, summary: Summary) -> None:

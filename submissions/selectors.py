@@ -142,16 +142,6 @@ def paper_version_text(*, submission_id, number: int | None = None) -> PaperText
     )
 
 
-def submission_exists(*, submission_id) -> bool:
-    """Plain SQL: consumers ask this for every event they apply."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT 1 FROM {Submission._meta.db_table} WHERE id = %s",  # noqa: S608
-            [submission_id],
-        )
-        return cursor.fetchone() is not None
-
-
 @dataclass(frozen=True)
 class PaperPeople:
     """Whom a paper's news is for: its submitting author (its contact), then the co-authors
