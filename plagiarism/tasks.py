@@ -1,9 +1,11 @@
+import contextlib
 import logging
 from datetime import timedelta
 
 from celery import Task, shared_task
 from celery.exceptions import SoftTimeLimitExceeded, TimeLimitExceeded
 from django.conf import settings
+from django.db import connection
 from django.utils import timezone
 
 from plagiarism import index
@@ -26,6 +28,18 @@ class CheckTask(Task):
             )
 
 
+def connection_discard() -> None:
+    """A time limit raised while a query runs leaves the connection mid-protocol (psycopg:
+    "connection in transaction status ACTIVE"), and the server still running the query,
+    holding its locks: cancel the query and close the connection, so the next statement
+    opens a fresh one."""
+    raw = connection.connection
+    if raw is not None:
+        with contextlib.suppress(Exception):
+            raw.cancel_safe(timeout=5)
+    connection.close()
+
+
 @shared_task(bind=True, base=CheckTask, name="plagiarism.check_submission", acks_late=True)
 def check_submission(self, submission_id: str, paper_version: int | None = None) -> dict:
     """Check one version of a submission (its current one when None; idempotent). Retried
@@ -39,6 +53,7 @@ def check_submission(self, submission_id: str, paper_version: int | None = None)
         return {"submission_id": submission_id, "checked": False}
     except SoftTimeLimitExceeded:
         # The same paper would take as long again: record it at once, no retries.
+        connection_discard()
         limit = (self.request.timelimit or (None, None))[1] or self.soft_time_limit
         check_fail(
             submission_id=submission_id,

@@ -1,9 +1,12 @@
 """Bounded cost per check: linear exclusions, a word cap the report states, time limits that
 end in a recorded failure, and checks and emails on queues of their own."""
 
+import psycopg
 import pytest
+from django.db import connection
 
 from config.celery import route_task
+from config.locks import AdvisoryLock
 from harness import client_for, wait_until
 from plagiarism import engine
 from plagiarism.models import Report
@@ -62,6 +65,58 @@ def test_a_check_past_its_time_limit_is_recorded_failed_with_a_reason_editors_se
     assert report.state == Report.State.FAILED
     assert report.error == (
         "the check took longer than its limit of 0.2 s (PLAGIARISM_TASK_SOFT_SECONDS)"
+    )
+    assert check_state(submission) == "failed"
+
+
+WAITING_IN_A_QUERY = """
+    SELECT count(*) FROM pg_stat_activity
+    WHERE datname = current_database() AND pid <> pg_backend_pid()
+      AND wait_event_type = 'Lock' AND query LIKE %s
+"""
+
+# Where a check can be made to wait inside a query: the statement the test holds up, the
+# SQL that holds it up (on a connection of the test's own), and what the waiting query reads.
+STALLS = {
+    # Outside any transaction: psycopg's connection is left mid-query.
+    "reading the index": (
+        "LOCK TABLE plagiarism_indexdoc IN ACCESS EXCLUSIVE MODE",
+        "%indexdoc%",
+    ),
+    # Inside the commit's transaction: Django drops the connection, the server query lives on.
+    "waiting to commit": (
+        f"SELECT pg_advisory_xact_lock({int(AdvisoryLock.CHECK_COMMIT)})",
+        "%pg_advisory_xact_lock%",
+    ),
+}
+
+
+def waiting_in_a_query(like: str) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(WAITING_IN_A_QUERY, [like])
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.parametrize("stall", STALLS)
+@pytest.mark.django_db(transaction=True)
+def test_a_time_limit_that_lands_inside_a_query_is_recorded_too(kafka_topics, celery_worker, stall):
+    """The soft limit can interrupt a query: the connection is then unusable, and the query
+    may still run on the server, holding its locks."""
+    hold, like = STALLS[stall]
+    submission = submission_create(author=UserFactory(), title="Stalled", text=prose(37, 300))
+    blocker = psycopg.connect(**connection.get_connection_params())
+    try:
+        blocker.execute(hold)  # held until the blocker's transaction ends
+        check_submission.apply_async(args=[str(submission.pk)], soft_time_limit=5, time_limit=40)
+        wait_until(lambda: waiting_in_a_query(like), timeout=30, what="the check to wait")
+        reports = Report.objects.filter(submission_id=submission.pk)
+        report = wait_until(reports.first, timeout=30, what="the failure to be recorded")
+        wait_until(lambda: not waiting_in_a_query(like), timeout=15, what="the query to end")
+    finally:
+        blocker.close()
+    assert report.state == Report.State.FAILED
+    assert report.error == (
+        "the check took longer than its limit of 5 s (PLAGIARISM_TASK_SOFT_SECONDS)"
     )
     assert check_state(submission) == "failed"
 
