@@ -55,6 +55,11 @@ class Profile(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="profile"
     )
     affiliation = models.CharField(max_length=300, blank=True)
+    affiliation_changed_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="when its owner last changed the affiliation (empty: not since this was kept)",
+    )
     orcid = models.CharField("ORCID iD", max_length=19, blank=True, validators=[validate_orcid])
 
     def __str__(self) -> str:

@@ -193,8 +193,9 @@ def profile_update(
     """Change what is given (None: unchanged). An ORCID iD is checked by its check digit
     (``ValidationError`` keyed by field otherwise) and stored in its canonical form."""
     profile = Profile.objects.filter(user=user).first() or Profile(user=user)
-    if affiliation is not None:
+    if affiliation is not None and " ".join(affiliation.split()) != profile.affiliation:
         profile.affiliation = " ".join(affiliation.split())
+        profile.affiliation_changed_at = timezone.now()  # see reviews.conflicts: as_of
     if orcid is not None:
         try:
             profile.orcid = orcid_normalised(orcid) if orcid.strip() else ""

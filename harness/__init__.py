@@ -256,11 +256,26 @@ def running_consumer(group, **runner_options) -> Iterator:
         raise failure[0]
 
 
+def token_for(user) -> str:
+    """A login token of ``user``'s, as ``POST /api/auth/token/`` would give them."""
+    from rest_framework.authtoken.models import Token
+
+    return Token.objects.get_or_create(user=user)[0].key
+
+
 def client_for(user):
     """A DRF API client that sends ``user``'s token."""
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
     client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+    client.credentials(HTTP_AUTHORIZATION=f"Token {token_for(user)}")
     return client
+
+
+def http_for(server, user=None):
+    """An HTTP client of the live server (``live_api``), sending ``user``'s token if given:
+    requests that go through the real server, its middleware and its sockets."""
+    import httpx
+
+    headers = {"Authorization": f"Token {token_for(user)}"} if user is not None else {}
+    return httpx.Client(base_url=server.url, headers=headers, timeout=30)

@@ -203,11 +203,19 @@ def handle_invitation_answered(event: ReceivedEvent[InvitationAnswered]) -> None
             submission_id=data.submission_id,
             title=invitation.submission.title,
             reviewer=reviewer,
-            reason=invitation.reason,
+            reason=invitation.reason or _conflicts_found(invitation),
             conflict=data.conflict_declared,
             complete=data.reviews_complete,
         ),
     )
+
+
+def _conflicts_found(invitation) -> str:
+    """The conflicts found with the account that accepted an invitation to an address (the
+    reviewer was told only that they cannot review the paper)."""
+    if not invitation.conflicts or invitation.override_justification:
+        return ""
+    return f"we found, when they accepted: {invitation.conflicts}"
 
 
 def handle_reviewer_reminded(event: ReceivedEvent[ReviewerReminded]) -> None:

@@ -10,6 +10,7 @@ with a recorded justification (``reviews.services.invitation_create``).
 import re
 import unicodedata
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -76,10 +77,14 @@ class Candidate:
     email: str
 
 
-def conflicts_of(*, submission, candidate: Candidate, declared: bool = False) -> list[Conflict]:
+def conflicts_of(
+    *, submission, candidate: Candidate, declared: bool = False, as_of: datetime | None = None
+) -> list[Conflict]:
     """Every conflict that keeps ``candidate`` from reviewing ``submission``, each with its
     sentence for the editor; empty when there is none. ``declared``: the reviewer declared a
-    conflict earlier."""
+    conflict earlier. ``as_of``: only what the candidate said of themselves before then (their
+    affiliation, the papers they listed authors on) counts, so a reviewer who changes their
+    details after being invited learns nothing from the answer about the authors."""
     authors = author_list(submission_id=submission.pk)
     user_id = candidate.user.pk if candidate.user is not None else None
     email = (candidate.email or "").lower()
@@ -88,13 +93,17 @@ def conflicts_of(*, submission, candidate: Candidate, declared: bool = False) ->
         for a in authors
     ):  # the rest would only repeat it
         return [Conflict(ConflictCode.AUTHOR, "they are one of the paper's authors")]
-    theirs = authorships_of(user_id=user_id, email=email)
+    theirs = [
+        authorship
+        for authorship in authorships_of(user_id=user_id, email=email)
+        if as_of is None or authorship.created_at <= as_of
+    ]
     found = [
         Conflict(ConflictCode.DECLARED, "they declared a conflict of interest with this paper")
         if declared
         else None,
         _shared_domain(authors, email),
-        _shared_affiliation(authors, candidate, theirs),
+        _shared_affiliation(authors, candidate, theirs, as_of),
         _coauthored(authors, theirs, submission.pk),
     ]
     return [conflict for conflict in found if conflict is not None]
@@ -111,12 +120,15 @@ def _shared_domain(authors: list[PaperAuthor], email: str) -> Conflict | None:
     return None
 
 
-def _shared_affiliation(authors, candidate: Candidate, theirs) -> Conflict | None:
+def _shared_affiliation(authors, candidate: Candidate, theirs, as_of) -> Conflict | None:
     """An affiliation of the candidate's (their profile's, or one they gave as an author on
     this platform) that an author of the paper has."""
     affiliations = {affiliation_key(a.affiliation) for a in theirs}
     if candidate.user is not None:
-        affiliations.add(affiliation_key(profile_of(user=candidate.user).affiliation))
+        profile = profile_of(user=candidate.user)
+        changed = profile.affiliation_changed_at
+        if as_of is None or changed is None or changed <= as_of:
+            affiliations.add(affiliation_key(profile.affiliation))
     affiliations.discard("")
     for author in authors:
         if affiliation_key(author.affiliation) in affiliations:

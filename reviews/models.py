@@ -45,7 +45,9 @@ class Invitation(models.Model):
         default=False, help_text="the reviewer declined for a conflict of interest"
     )
     conflicts = models.TextField(
-        blank=True, help_text="the conflicts of interest found when the editor overrode them"
+        blank=True,
+        help_text="the conflicts of interest the editor overrode, or found when the account "
+        "that owns the address accepted (the invitation is then declined for them)",
     )
     override_justification = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)

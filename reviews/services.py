@@ -183,64 +183,97 @@ def invitation_emailed(*, invitation: Invitation) -> None:
     invitation.save(update_fields=["emailed_at"])
 
 
-def _claimed(locked: Invitation, user: AbstractBaseUser) -> None:
-    """An invitation sent to an address becomes the account's that proved it read it."""
-    if locked.reviewer_id is None:
-        if not (email_verified(user=user) and user.email.lower() == locked.email):
-            raise ReviewRefused(
-                f"confirm your address {locked.email} first (the link we emailed you)"
-            )
-        reasons = conflicts_of(submission=locked.submission, candidate=Candidate(user, user.email))
-        if reasons and not locked.override_justification:
-            raise ConflictOfInterest(reasons)
-        locked.reviewer = user
+CANNOT_REVIEW = "you cannot review this paper; the editors were told, and will be in touch"
+
+
+class CannotReview(ReviewRefused):
+    """The reviewer who accepted is in conflict with the paper. They are told nothing more
+    (the reasons would say who the authors are); the invitation is closed and the editors
+    read the reasons."""
+
+    def __init__(self) -> None:
+        super().__init__(CANNOT_REVIEW)
+
+
+def _claimed(locked: Invitation, user: AbstractBaseUser) -> list[Conflict]:
+    """An invitation sent to an address becomes the account's that proved it read it; the
+    conflicts found then with the account (the editor saw only the address's), unless the
+    editor overrode conflicts already."""
+    if locked.reviewer_id is not None:
+        return []
+    if not (email_verified(user=user) and user.email.lower() == locked.email):
+        raise ReviewRefused(f"confirm your address {locked.email} first (the link we emailed you)")
+    locked.reviewer = user
+    if locked.override_justification:
+        return []
+    return conflicts_of(
+        submission=locked.submission,
+        candidate=Candidate(user, user.email),
+        as_of=locked.created_at,  # what they change after seeing the invitation is ignored
+    )
 
 
 def _answer(invitation: Invitation, user: AbstractBaseUser, state: str, **fields) -> Invitation:
+    """Record the answer and publish it. An accept that finds a conflict is recorded as a
+    decline for that conflict, committed (so it cannot be tried again with other details),
+    and then refused with ``CannotReview``."""
     with transaction.atomic():
         locked = (
             Invitation.objects.select_for_update()
             .select_related("submission")
             .get(pk=invitation.pk)
         )
-        if locked.state != Invitation.State.PENDING:
-            raise ReviewRefused(
-                f"this invitation was {locked.get_state_display()} already"
-                f" on {locked.answered_at:%Y-%m-%d}"
-            )
-        if locked.submission.status != Status.UNDER_REVIEW or not review_open(locked):
-            raise ReviewRefused(
-                "the paper is no longer under review in the round you were invited to"
-            )
+        _answerable(locked)
+        found = []
         if state == Invitation.State.ACCEPTED:
-            _claimed(locked, user)
+            found = _claimed(locked, user)
         elif locked.reviewer_id is None:
             locked.reviewer = user
-        locked.state = state
-        locked.answered_at = timezone.now()
-        for name, value in fields.items():
-            setattr(locked, name, value)
-        locked.save()
-        publish_on_commit(
-            InvitationAnswered(
-                submission_id=locked.submission_id,
-                invitation_id=locked.pk,
-                reviewer_id=user.pk,
-                answer=state,
-                conflict_declared=locked.conflict_declared,
-                reviews_complete=state == Invitation.State.DECLINED
-                and reviews_complete(submission_id=locked.submission_id),
-                invited_at=locked.created_at,
-                answered_at=locked.answered_at,
-            )
-        )
+        if found:
+            state, fields = Invitation.State.DECLINED, {"conflict_declared": True}
+            locked.conflicts = "; ".join(conflict.message for conflict in found)
+        _record_answer(locked, user, state, fields)
     logger.info(
-        "reviews.answered invitation_id=%s submission_id=%s answer=%s",
+        "reviews.answered invitation_id=%s submission_id=%s answer=%s conflict_found=%s",
         locked.pk,
         locked.submission_id,
         state,
+        bool(found),
     )
+    if found:
+        raise CannotReview()
     return locked
+
+
+def _answerable(locked: Invitation) -> None:
+    if locked.state != Invitation.State.PENDING:
+        raise ReviewRefused(
+            f"this invitation was {locked.get_state_display()} already"
+            f" on {locked.answered_at:%Y-%m-%d}"
+        )
+    if locked.submission.status != Status.UNDER_REVIEW or not review_open(locked):
+        raise ReviewRefused("the paper is no longer under review in the round you were invited to")
+
+
+def _record_answer(locked: Invitation, user: AbstractBaseUser, state: str, fields: dict) -> None:
+    locked.state = state
+    locked.answered_at = timezone.now()
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.save()
+    publish_on_commit(
+        InvitationAnswered(
+            submission_id=locked.submission_id,
+            invitation_id=locked.pk,
+            reviewer_id=user.pk,
+            answer=state,
+            conflict_declared=locked.conflict_declared,
+            reviews_complete=state == Invitation.State.DECLINED
+            and reviews_complete(submission_id=locked.submission_id),
+            invited_at=locked.created_at,
+            answered_at=locked.answered_at,
+        )
+    )
 
 
 def invitation_accept(*, invitation: Invitation, reviewer: AbstractBaseUser) -> Invitation:
