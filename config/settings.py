@@ -71,6 +71,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "outbox.tracing.TraceparentMiddleware",
+    "accounts.middleware.LoginSlowdown",  # a slowed address's login: 429 before any check
     "axes.middleware.AxesMiddleware",  # last: turns a locked-out login into a 429
 ]
 
@@ -78,17 +79,26 @@ MIDDLEWARE = [
 # How many proxies in front of the web server append to X-Forwarded-For (0: believe only the
 # connection's address). Throttles and lockouts use config.client_ip.client_ip.
 TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
-# django-axes: after LOGIN_FAILURE_LIMIT failed logins (the admin's form or the token
-# endpoint) from one client address, or for one username, logins from it or to it are
-# refused with a 429 for LOGIN_COOLOFF_MINUTES. A success resets the count.
+# Password guessing, on every login (the site's form, the admin's, the token endpoint), as
+# OWASP's Authentication Cheat Sheet has it. django-axes: after LOGIN_FAILURE_LIMIT failed
+# logins for one username from one client address, that pair is refused with a 429 for
+# LOGIN_COOLOFF_MINUTES after its last failure; attempts while refused are not failures (they
+# do not extend it); a success resets its own pair only. The same username from elsewhere,
+# and other users at the same address, are not touched. An address as a whole is slowed,
+# never locked (accounts.login_limits): past LOGIN_ADDRESS_FAILURE_LIMIT failures within
+# LOGIN_ADDRESS_WINDOW_MINUTES, one login per LOGIN_ADDRESS_SLOW_SECONDS.
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
 AXES_COOLOFF_TIME = env.float("LOGIN_COOLOFF_MINUTES", default=15) / 60  # hours
-AXES_LOCKOUT_PARAMETERS = ["ip_address", "username"]
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+LOGIN_ADDRESS_FAILURE_LIMIT = env.int("LOGIN_ADDRESS_FAILURE_LIMIT", default=100)
+LOGIN_ADDRESS_WINDOW_MINUTES = env.float("LOGIN_ADDRESS_WINDOW_MINUTES", default=15)
+LOGIN_ADDRESS_SLOW_SECONDS = env.int("LOGIN_ADDRESS_SLOW_SECONDS", default=1)
 AXES_CLIENT_IP_CALLABLE = "config.client_ip.client_ip"
 AXES_LOCKOUT_CALLABLE = "config.views.locked_out"
 AXES_VERBOSE = False

@@ -1,8 +1,15 @@
+import math
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import connection
+from django.db.models import Max
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django.views.defaults import bad_request, page_not_found, permission_denied, server_error
+
+from config.client_ip import client_ip
 
 
 def healthz(request: HttpRequest) -> JsonResponse:
@@ -61,16 +68,30 @@ def api_aware_server_error(request: HttpRequest):
 
 
 def locked_out(request: HttpRequest, original_response=None, credentials=None) -> HttpResponse:
-    """django-axes' answer once a client address or a username had too many failed logins:
-    429, JSON under /api/, a short page elsewhere, saying when to try again."""
-    minutes = round(settings.AXES_COOLOFF_TIME * 60)
-    message = (
-        "too many failed logins from this address or for this username: "
-        f"try again in {minutes} minutes"
-    )
+    """django-axes' answer once a username had too many failed logins from this address:
+    429, JSON under /api/, a short page elsewhere, saying when to try again (the cool-off
+    runs from the pair's last failure; attempts while locked do not extend it)."""
+    seconds = lockout_remaining(request, credentials)
+    wait = f"{-(-seconds // 60)} minutes" if seconds >= 60 else f"{seconds} s"
+    message = f"too many failed logins for this username from this address: try again in {wait}"
     if request.path.startswith("/api/"):
         response = JsonResponse({"detail": message}, status=429)
     else:
         response = render(request, "web/errors/locked_out.html", {"message": message}, status=429)
-    response["Retry-After"] = str(minutes * 60)
+    response["Retry-After"] = str(seconds)
     return response
+
+
+def lockout_remaining(request: HttpRequest, credentials) -> int:
+    """Seconds until the pair (username, address) may try again: its last recorded failure
+    plus the cool-off."""
+    from axes.helpers import get_client_username
+    from axes.models import AccessAttempt
+
+    cooloff = timedelta(hours=settings.AXES_COOLOFF_TIME)
+    last = AccessAttempt.objects.filter(
+        username=get_client_username(request, credentials), ip_address=client_ip(request)
+    ).aggregate(last=Max("attempt_time"))["last"]
+    if last is None:
+        return round(cooloff.total_seconds())
+    return max(1, math.ceil((last + cooloff - timezone.now()).total_seconds()))
