@@ -49,7 +49,7 @@ class ApiToken(models.Model):
 
 class Profile(models.Model):
     """What a person says of themselves beyond their account: their affiliation and ORCID iD.
-    Conflicts of interest compare affiliations (``reviews.conflicts``)."""
+    Conflicts of interest compare affiliations (``submissions.conflicts``)."""
 
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="profile"

@@ -30,6 +30,12 @@ def profile_of(*, user: AbstractBaseUser) -> Profile:
     return Profile.objects.filter(user=user).first() or Profile(user=user)
 
 
+def profiles_of(*, user_ids) -> dict[int, str]:
+    """The affiliation each of these users gave (those without a profile are absent)."""
+    rows = Profile.objects.filter(user_id__in=list(user_ids)).values_list("user_id", "affiliation")
+    return dict(rows)
+
+
 def verified_user_with_email(*, email: str) -> AbstractBaseUser | None:
     """The active user who proved they read ``email``: whom an address names (a co-author
     listed by address, a reviewer invited by address). An account that merely claims an

@@ -195,7 +195,7 @@ def profile_update(
     profile = Profile.objects.filter(user=user).first() or Profile(user=user)
     if affiliation is not None and " ".join(affiliation.split()) != profile.affiliation:
         profile.affiliation = " ".join(affiliation.split())
-        profile.affiliation_changed_at = timezone.now()  # see reviews.conflicts: as_of
+        profile.affiliation_changed_at = timezone.now()  # see submissions.conflicts: as_of
     if orcid is not None:
         try:
             profile.orcid = orcid_normalised(orcid) if orcid.strip() else ""

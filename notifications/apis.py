@@ -14,6 +14,7 @@ from notifications.models import AUTHOR_KINDS, OWN_KINDS, Kind, Notification
 from notifications.preferences import preference_get, preference_update
 from notifications.selectors import notifications_of, unread_count
 from notifications.services import notifications_mark_read
+from submissions.roles import is_editor
 
 
 class NotificationOutput(serializers.ModelSerializer):
@@ -149,7 +150,7 @@ class PreferencesChangeInput(ClosedSerializer):
 
 def preferences_output(preference, user) -> dict:
     """An author sees the authors' kinds; an editor every kind."""
-    kinds = list(Kind) if user.is_staff else OWN_KINDS
+    kinds = list(Kind) if is_editor(user) else OWN_KINDS
     return {"email": {kind.value: preference.wants_email(kind.value) for kind in kinds}}
 
 

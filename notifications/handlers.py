@@ -22,7 +22,7 @@ from notifications.messages import Message
 from notifications.selectors import (
     RUN,
     Recipient,
-    editors,
+    editors_of,
     submission_recipients,
     user_recipient,
 )
@@ -279,7 +279,7 @@ def _notify(event: ReceivedEvent, recipient: Recipient, message: Message) -> Non
 
 
 def _notify_editors(event: ReceivedEvent, message: Message) -> None:
-    for editor in editors():
+    for editor in editors_of(submission_id=event.data.submission_id):
         _notify(event, editor, message)
 
 

@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from notifications.models import Kind, Notification, Preference
+from submissions.access import editors_in_conflict
 from submissions.selectors import paper_people
 
 EMAIL_KINDS = [kind.value for kind in Kind]
@@ -58,7 +59,10 @@ def submission_recipients(*, submission_id) -> list[Recipient]:
 def submissions_recipients(*, submission_ids) -> dict:
     """``submission_recipients`` of many papers, by id, in two statements: the papers'
     people (the submissions app's), then their accounts with their email preferences."""
-    people = paper_people(submission_ids=submission_ids)
+    return _recipients_of(paper_people(submission_ids=submission_ids))
+
+
+def _recipients_of(people: dict) -> dict:
     user_ids = sorted({user_id for paper in people.values() for user_id in paper.user_ids})
     by_id = {}
     if user_ids:
@@ -89,14 +93,22 @@ class RecipientsOfRun:
         self._local = threading.local()
 
     def begin(self, events) -> None:
-        ids = {event.data.submission_id for event in events}
-        self._local.recipients = submissions_recipients(submission_ids=ids)
+        people = paper_people(submission_ids={event.data.submission_id for event in events})
+        self._local.recipients = _recipients_of(people)
+        self._local.conflicted = _editors_in_conflict(
+            {submission_id: paper.author_id for submission_id, paper in people.items()}
+        )
 
     def before_commit(self) -> None:
         """Nothing is gathered: the recipients were read at the start."""
 
     def end(self) -> None:
         self._local.recipients = None
+        self._local.conflicted = None
+
+    def conflicted(self) -> set | None:
+        """(paper id, editor's user id) in conflict among the run's papers; None outside."""
+        return getattr(self._local, "conflicted", None)
 
     def recipients(self, submission_id) -> list[Recipient] | None:
         """The run's recipients of a paper (empty: no such paper); None outside a run."""
@@ -133,6 +145,20 @@ def _editors_sql() -> str:
         f" LEFT JOIN {Preference._meta.db_table} p ON p.user_id = u.{user.pk.column}"
         " WHERE u.is_staff AND u.is_active ORDER BY 1"
     )
+
+
+def _editors_in_conflict(papers: dict) -> set:
+    every = editors()
+    return editors_in_conflict(papers=papers, editors=[(e.user_id, e.email) for e in every])
+
+
+def editors_of(*, submission_id, author_id: int | None = None) -> list[Recipient]:
+    """The editors who hear of a paper: every editor but those in conflict with it (they
+    see it as its authors do: ``submissions.access``)."""
+    conflicted = RUN.conflicted()
+    if conflicted is None:
+        conflicted = _editors_in_conflict({submission_id: author_id})
+    return [e for e in editors() if (submission_id, e.user_id) not in conflicted]
 
 
 def editors() -> list[Recipient]:

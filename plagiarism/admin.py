@@ -4,6 +4,7 @@ highlighted and linked to each other."""
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import escape, format_html
@@ -22,6 +23,8 @@ from plagiarism.services import (
     report_rescore,
     report_settings,
 )
+from submissions.access import PaperAdminAccess, admin_paper_check
+from submissions.models import Submission
 from submissions.selectors import paper_titles, paper_version_text
 
 
@@ -49,7 +52,7 @@ def highlighted(text: str, spans: list[tuple[int, int, int]], side: str, other: 
 
 
 @admin.register(Report)
-class ReportAdmin(admin.ModelAdmin):
+class ReportAdmin(PaperAdminAccess, admin.ModelAdmin):
     list_display = [
         "submission_id",
         "paper_version",
@@ -71,6 +74,14 @@ class ReportAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def paper_check(self, request: HttpRequest, submission_id) -> None:
+        """The admin's own views of a paper's report: its editors only."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        admin_paper_check(
+            request, get_object_or_404(Submission.objects.defer("text"), pk=submission_id)
+        )
 
     def get_urls(self):
         return [
@@ -95,8 +106,7 @@ class ReportAdmin(admin.ModelAdmin):
     def recheck(self, request: HttpRequest, submission_id):
         """The submission page's "Re-run the check": a confirmation page, then the same
         service as ``POST /api/submissions/{id}/recheck/``."""
-        if not self.has_view_permission(request):
-            raise PermissionDenied
+        self.paper_check(request, submission_id)
         back = reverse("admin:submissions_submission_change", args=[submission_id])
         if request.method == "POST":
             try:
@@ -119,8 +129,7 @@ class ReportAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/plagiarism/report/recheck.html", context)
 
     def pdf(self, request: HttpRequest, submission_id) -> HttpResponse:
-        if not self.has_view_permission(request):
-            raise PermissionDenied
+        self.paper_check(request, submission_id)
         report = report_for(submission_id=submission_id)
         if report is None:
             raise Http404("no plagiarism report for this submission yet")
@@ -129,8 +138,7 @@ class ReportAdmin(admin.ModelAdmin):
     def side_by_side(self, request: HttpRequest, submission_id):
         """The report in force: its sources, one of them side by side with the paper, the
         re-score form (exclusions on or off, sources left out) and the history of re-scores."""
-        if not self.has_view_permission(request):
-            raise PermissionDenied
+        self.paper_check(request, submission_id)
         report = report_for(submission_id=submission_id)
         if report is None:
             raise Http404("no plagiarism report for this submission yet")
@@ -186,8 +194,7 @@ class ReportAdmin(admin.ModelAdmin):
         return TemplateResponse(request, "admin/plagiarism/report/side_by_side.html", context)
 
     def rescore(self, request: HttpRequest, report: Report, sources) -> HttpResponseRedirect:
-        if not request.user.is_staff:
-            raise PermissionDenied
+        self.paper_check(request, report.submission_id)
         back = reverse("admin:plagiarism_report_for_submission", args=[report.submission_id])
         try:
             rescored = report_rescore(

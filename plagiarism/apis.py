@@ -7,7 +7,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from config.api import ClosedSerializer
+from config.api import ClosedSerializer, found
 from plagiarism.engine import SourceKind
 from plagiarism.reports import pdf_response, report_view_for_author, report_view_for_editors
 from plagiarism.selectors import report_for
@@ -18,6 +18,7 @@ from plagiarism.services import (
     report_rescore,
     report_settings,
 )
+from submissions.access import edits, paper_for_editor
 from submissions.selectors import submission_get_for
 
 KINDS = [kind.value for kind in SourceKind]
@@ -169,14 +170,16 @@ class SubmissionReportApi(APIView):
         ),
     )
     def get(self, request: Request, submission_id) -> Response:
-        report = _report_of(request, submission_id)
-        if request.user.is_staff:
+        submission = _visible(request, submission_id)
+        report = _report_of(submission)
+        if edits(user=request.user, submission=submission):
             return Response(EditorReportOutput(report_view_for_editors(report=report)).data)
         return Response(AuthorReportOutput(report_view_for_author(report=report)).data)
 
 
 class PdfRenderer(BaseRenderer):
-    """``application/pdf`` for the report's document; an error's body stays JSON."""
+    """``application/pdf`` for the report's document (an error is answered as JSON, with its
+    own content type: ``SubmissionReportPdfApi.finalize_response``)."""
 
     media_type = "application/pdf"
     format = "pdf"
@@ -192,6 +195,12 @@ class PdfRenderer(BaseRenderer):
 class SubmissionReportPdfApi(APIView):
     renderer_classes = [JSONRenderer, PdfRenderer]
 
+    def finalize_response(self, request, response, *args, **kwargs):
+        if response.status_code >= 400:  # JSON, and said so, whatever format was asked
+            request.accepted_renderer = JSONRenderer()
+            request.accepted_media_type = JSONRenderer.media_type
+        return super().finalize_response(request, response, *args, **kwargs)
+
     @extend_schema(
         responses={(200, "application/pdf"): OpenApiTypes.BINARY},
         tags=["editors"],
@@ -202,7 +211,7 @@ class SubmissionReportPdfApi(APIView):
         ),
     )
     def get(self, request: Request, submission_id) -> HttpResponse:
-        report = _report_of(request, submission_id, staff_only=True)
+        report = _report_of(_visible(request, submission_id, editors_only=True))
         return pdf_response(report)
 
 
@@ -240,7 +249,7 @@ class SubmissionReportRescoreApi(APIView):
         ),
     )
     def post(self, request: Request, submission_id) -> Response:
-        report = _report_of(request, submission_id, staff_only=True)
+        report = _report_of(_visible(request, submission_id, editors_only=True))
         data = RescoreInput(data=request.data)
         data.is_valid(raise_exception=True)
         now = report.settings or report_settings(engine_config())
@@ -258,12 +267,19 @@ class SubmissionReportRescoreApi(APIView):
         return Response(EditorReportOutput(view).data, status=status.HTTP_201_CREATED)
 
 
-def _report_of(request: Request, submission_id, *, staff_only: bool = False):
-    if staff_only and not request.user.is_staff:
-        raise Http404("no such submission")
-    submission = submission_get_for(user=request.user, submission_id=submission_id)
-    if submission is None:
-        raise Http404("no such submission")
+def _visible(request: Request, submission_id, *, editors_only: bool = False):
+    """The paper as the asker may see it; ``editors_only``: for its editors (anyone else who
+    is not an editor gets a 404; an editor in conflict, the rule)."""
+    if editors_only:
+        return found(
+            paper_for_editor(user=request.user, submission_id=submission_id), "no such submission"
+        )
+    return found(
+        submission_get_for(user=request.user, submission_id=submission_id), "no such submission"
+    )
+
+
+def _report_of(submission):
     report = report_for(submission_id=submission.id, paper_version=submission.version)
     if report is None:
         raise Http404(
@@ -289,11 +305,7 @@ class SubmissionRecheckApi(APIView):
         ),
     )
     def post(self, request: Request, submission_id) -> Response:
-        if not request.user.is_staff:
-            raise Http404("no such submission")
-        submission = submission_get_for(user=request.user, submission_id=submission_id)
-        if submission is None:
-            raise Http404("no such submission")
+        submission = _visible(request, submission_id, editors_only=True)
         number = check_rerun(submission_id=submission.id)
         output = {
             "submission_id": submission.id,

@@ -5,7 +5,7 @@ side by side."""
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest
+from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -16,6 +16,7 @@ from contracts.codes import Status
 from reviews.models import Invitation, Review
 from reviews.selectors import invitation_overdue, invitations_of_submission, reviews_for_editors
 from reviews.services import ReviewInputError, ReviewRefused, invitation_create
+from submissions.access import PaperAdminAccess, admin_paper_check
 from submissions.models import Submission
 
 
@@ -71,7 +72,7 @@ class OverdueFilter(admin.SimpleListFilter):
 
 
 @admin.register(Invitation)
-class InvitationAdmin(admin.ModelAdmin):
+class InvitationAdmin(PaperAdminAccess, admin.ModelAdmin):
     list_display = ["paper", "who", "state", "due", "overdue", "reviewed", "created_at"]
     list_filter = ["state", OverdueFilter, "conflict_declared", "due"]
     search_fields = ["submission__title", "email", "reviewer__username"]
@@ -161,9 +162,8 @@ class InvitationAdmin(admin.ModelAdmin):
 
     def side_by_side(self, request: HttpRequest, submission_id):
         """The paper's submitted reviews in columns, one per reviewer, and its invitations."""
-        if not request.user.is_staff:
-            raise Http404
         submission = get_object_or_404(Submission.objects.defer("text"), pk=submission_id)
+        admin_paper_check(request, submission)
         reviews = reviews_for_editors(submission_id=submission.pk)
         rows = [
             ("Recommendation", [r.get_recommendation_display() for r in reviews]),
@@ -190,7 +190,7 @@ class InvitationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Review)
-class ReviewAdmin(admin.ModelAdmin):
+class ReviewAdmin(PaperAdminAccess, admin.ModelAdmin):
     list_display = [
         "submission",
         "reviewer",

@@ -44,7 +44,8 @@ from reviews.services import (
     invitation_decline,
     review_save,
 )
-from submissions.selectors import author_list, submission_get_for, submission_get_for_editors
+from submissions.access import edits, paper_for_editor
+from submissions.selectors import author_list, submission_get_for
 
 
 class SubmissionInvitationsApi(GenericAPIView):
@@ -63,7 +64,7 @@ class SubmissionInvitationsApi(GenericAPIView):
     )
     def get(self, request: Request, submission_id) -> Response:
         submission = found(
-            submission_get_for_editors(user=request.user, submission_id=submission_id),
+            paper_for_editor(user=request.user, submission_id=submission_id),
             "no such submission",
         )
         page = self.paginate_queryset(invitations_of_submission(submission_id=submission.pk))
@@ -83,7 +84,7 @@ class SubmissionInvitationsApi(GenericAPIView):
     )
     def post(self, request: Request, submission_id) -> Response:
         submission = found(
-            submission_get_for_editors(user=request.user, submission_id=submission_id),
+            paper_for_editor(user=request.user, submission_id=submission_id),
             "no such submission",
         )
         data = InvitationInput(data=request.data)
@@ -280,7 +281,7 @@ class SubmissionReviewsApi(APIView):
             submission_get_for(user=request.user, submission_id=submission_id),
             "no such submission",
         )
-        if request.user.is_staff:
+        if edits(user=request.user, submission=submission):
             reviews = reviews_for_editors(submission_id=submission.pk)
             return Response(ReviewEditorOutput(reviews, many=True).data)
         return Response(

@@ -22,9 +22,10 @@ from config.errors import InvalidField, Refused
 from contracts.codes import Reminder, Status
 from contracts.events import InvitationAnswered, ReviewerInvited, ReviewerReminded, ReviewSubmitted
 from outbox.services import publish_on_commit
-from reviews.conflicts import Candidate, Conflict, ConflictCode, conflicts_of
 from reviews.models import Invitation, Review
 from reviews.selectors import conflict_declared_before, review_open, reviews_complete
+from submissions.access import editor_required
+from submissions.conflicts import Candidate, Conflict, ConflictCode, conflicts_of
 from submissions.models import Submission
 from submissions.selectors import decided_since
 from submissions.services import submission_lock
@@ -111,8 +112,7 @@ def invitation_create(
     has an open invitation for it, and (``ConflictOfInterest``) when they are in conflict
     with its authors, unless ``override_conflict`` gives the editor's justification, which
     is recorded with the conflicts it overrode."""
-    if not editor.is_staff:
-        raise ReviewRefused("only an editor can invite reviewers")
+    editor_required(user=editor, submission=submission)
     _due_check(due)
     candidate = _candidate(reviewer)
     override_conflict = override_conflict.strip()

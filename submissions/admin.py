@@ -17,6 +17,7 @@ from django.utils.html import format_html
 
 from contracts.codes import Status
 from plagiarism.selectors import CheckSummary, check_summaries, check_summary, with_checks
+from submissions.access import PaperAdminAccess, admin_paper_check
 from submissions.diff import version_diff
 from submissions.models import ChecklistItem, Note, PaperAuthor, Submission, Transition, Version
 from submissions.services import TransitionNotAllowed, steps_for, submission_transition
@@ -168,7 +169,9 @@ class PaperAuthorInline(admin.TabularInline):
 
 
 @admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
+class SubmissionAdmin(PaperAdminAccess, admin.ModelAdmin):
+    paper_field = "pk"
+
     change_form_template = "admin/submissions/submission/change_form.html"
     list_display = ["title", "author", "status", "version", "score", "word_count", "created_at"]
     list_filter = ["status", ScoreBandFilter, "created_at"]
@@ -361,6 +364,7 @@ class SubmissionAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         submission = get_object_or_404(Submission, pk=object_id)
+        admin_paper_check(request, submission)
         if not submission.file:
             raise Http404("this submission has no file")
         return FileResponse(
@@ -370,6 +374,7 @@ class SubmissionAdmin(admin.ModelAdmin):
     def version_file_view(self, request: HttpRequest, object_id, number: int) -> FileResponse:
         if not self.has_view_permission(request):
             raise PermissionDenied
+        admin_paper_check(request, get_object_or_404(Submission, pk=object_id))
         version = get_object_or_404(Version, submission_id=object_id, number=number)
         if not version.file:
             raise Http404("this version has no file")
@@ -381,6 +386,7 @@ class SubmissionAdmin(admin.ModelAdmin):
         if not self.has_view_permission(request):
             raise PermissionDenied
         submission = get_object_or_404(Submission, pk=object_id)
+        admin_paper_check(request, submission)
         versions = {
             v.number: v
             for v in Version.objects.filter(submission=submission, number__in=[number - 1, number])
@@ -403,6 +409,7 @@ class SubmissionAdmin(admin.ModelAdmin):
         if not self.has_change_permission(request):
             raise PermissionDenied
         submission = get_object_or_404(Submission, pk=object_id)
+        admin_paper_check(request, submission)
         steps = dict(self.editor_transitions(submission, request.user))
         if to_status not in steps:
             raise Http404("not a step an editor can take from here")

@@ -24,6 +24,7 @@ from config.api import (
     found,
 )
 from plagiarism.selectors import check_summaries, flagged_as, with_checks
+from submissions.access import paper_for_editor
 from submissions.diff import version_diff
 from submissions.extraction import ExtractionError
 from submissions.models import Version
@@ -32,7 +33,6 @@ from submissions.selectors import (
     checklist_items,
     notes_of,
     submission_get_for,
-    submission_get_for_editors,
     submissions_filtered,
     submissions_visible_to,
 )
@@ -234,7 +234,7 @@ class SubmissionWithdrawApi(APIView):
 def editors_submission(request: Request, submission_id):
     """For staff only: anyone else gets the same 404 as for a paper that does not exist."""
     return found(
-        submission_get_for_editors(user=request.user, submission_id=submission_id),
+        paper_for_editor(user=request.user, submission_id=submission_id),
         "no such submission",
     )
 

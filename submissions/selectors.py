@@ -8,6 +8,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 
+from accounts.models import Profile
 from contracts.codes import Status
 from submissions.models import (
     ChecklistItem,
@@ -17,6 +18,7 @@ from submissions.models import (
     Transition,
     Version,
 )
+from submissions.roles import is_editor
 
 HISTORY = Prefetch("history", queryset=Transition.objects.select_related("actor"))
 
@@ -30,7 +32,7 @@ def submissions_visible_to(*, user: AbstractBaseUser) -> QuerySet[Submission]:
     """Staff see all; anyone else the papers they wrote (submitted, or co-authored). (The
     check of each is the plagiarism app's: the API joins it, ``plagiarism.selectors``.)"""
     submissions = Submission.objects.select_related("author").defer("text")
-    return submissions if user.is_staff else submissions.filter(authored_by(user))
+    return submissions if is_editor(user) else submissions.filter(authored_by(user))
 
 
 def submissions_filtered(
@@ -60,15 +62,9 @@ def submission_get_for(*, user: AbstractBaseUser, submission_id) -> Submission |
     return (
         Submission.objects.select_related("author")
         .prefetch_related(HISTORY)
-        .filter(Q(pk=submission_id) & (Q() if user.is_staff else authored_by(user)))
+        .filter(Q(pk=submission_id) & (Q() if is_editor(user) else authored_by(user)))
         .first()
     )
-
-
-def submission_get_for_editors(*, user: AbstractBaseUser, submission_id) -> Submission | None:
-    """The submission for an editor; None for anyone else, as for a paper that does not
-    exist (so an author probing editors' addresses learns nothing)."""
-    return submission_get_for(user=user, submission_id=submission_id) if user.is_staff else None
 
 
 @dataclass(frozen=True)
@@ -229,6 +225,43 @@ def papers_coauthored(*, users: Collection[int], emails: Collection[str], exclud
         .exclude(submission_id=exclude)
         .values_list("submission_id", flat=True)
     )
+
+
+def authors_of_papers(*, submission_ids: Collection) -> dict:
+    """Each paper's authors in order, by paper id, in one query."""
+    found: dict = {}
+    for author in PaperAuthor.objects.filter(submission_id__in=list(submission_ids)):
+        found.setdefault(author.submission_id, []).append(author)
+    return found
+
+
+def authorships_of_many(*, user_ids: Collection[int], emails: Collection[str]) -> list[PaperAuthor]:
+    """Where any of these accounts or addresses is listed as an author, in one query."""
+    lowered = [email.lower() for email in emails if email]
+    return list(PaperAuthor.objects.filter(Q(user_id__in=list(user_ids)) | Q(email__in=lowered)))
+
+
+def papers_possibly_conflicted(*, user: AbstractBaseUser, domains: list[str]) -> dict:
+    """Papers (id: contact's user id) that may be in conflict with ``user``, in one query:
+    a superset for ``submissions.conflicts`` to decide on. ``domains``: the institutions'
+    domains the user's address is in (cs.uni.edu: cs.uni.edu and uni.edu)."""
+    email = user.email.lower()
+    theirs = PaperAuthor.objects.filter(Q(user_id=user.pk) | (Q(email=email) if email else Q()))
+    affiliations = {a for a in theirs.values_list("affiliation", flat=True) if a}
+    affiliations |= {
+        a for a in Profile.objects.filter(user=user).values_list("affiliation", flat=True) if a
+    }
+    partners = PaperAuthor.objects.filter(submission_id__in=theirs.values("submission_id"))
+    near = Q(pk__in=theirs.values("submission_id")) | Q(author=user)
+    for domain in domains:
+        near |= Q(authors__email__iendswith="@" + domain) | Q(
+            authors__email__iendswith="." + domain
+        )
+    for affiliation in affiliations:
+        near |= Q(authors__affiliation__iexact=affiliation)
+    near |= Q(authors__user_id__in=partners.exclude(user=None).values("user_id"))
+    near |= Q(authors__email__in=partners.exclude(email="").values("email"))
+    return dict(Submission.objects.filter(near).distinct().values_list("pk", "author_id"))
 
 
 def authorships_of(*, user_id: int | None, email: str) -> list[PaperAuthor]:

@@ -23,6 +23,7 @@ from config.errors import InvalidField, NotPermitted, Refused
 from contracts.codes import Status, is_status
 from contracts.events import PaperUploaded, SubmissionDecided
 from outbox.services import publish_on_commit
+from submissions.access import editor_required, edits
 from submissions.extraction import Extracted, text_facts
 from submissions.models import (
     ChecklistItem,
@@ -32,6 +33,7 @@ from submissions.models import (
     Transition,
     Version,
 )
+from submissions.roles import is_editor
 from submissions.sandbox import caps_from_settings, extract_bounded
 from submissions.workflow import (
     FINAL,
@@ -276,7 +278,7 @@ def _may_take(step: Step, submission: Submission, actor: AbstractBaseUser | None
     if actor is None:
         return False
     if step.by == Actor.EDITOR:
-        return actor.is_staff
+        return edits(user=actor, submission=submission)
     return actor.pk == submission.author_id
 
 
@@ -300,6 +302,8 @@ def _step_or_refuse(locked: Submission, to_status: str, actor) -> Step:
     if step is not None and _may_take(step, locked, actor):
         return step
     allowed = steps_for(locked, actor)
+    if step is not None and step.by == Actor.EDITOR and is_editor(actor):
+        editor_required(user=actor, submission=locked)  # an editor in conflict: the rule
     if step is not None and condition_holds(step.when, locked):
         who = {
             Actor.EDITOR: "only an editor can do that",
@@ -409,8 +413,7 @@ def submission_decide(
 
 def note_add(*, submission: Submission, editor: AbstractBaseUser, text: str) -> Note:
     """An internal note, for editors only."""
-    if not editor.is_staff:
-        raise TransitionNotAllowed("only editors can write notes")
+    editor_required(user=editor, submission=submission)
     return Note.objects.create(submission=submission, author=editor, text=text)
 
 
@@ -546,12 +549,13 @@ def paper_author_add(
         raise ValidationError({"orcid": exc.messages}) from exc
     with transaction.atomic():
         locked = submission_lock(submission_id=submission.pk)
-        if not actor.is_staff and locked.author_id != actor.pk:
+        editor = edits(user=actor, submission=locked)
+        if not editor and locked.author_id != actor.pk:
             raise AuthorListNotYours(
                 "only the paper's contact (the author who submitted it) or an editor can "
                 "change its author list"
             )
-        if locked.status in FINAL and not actor.is_staff:
+        if locked.status in FINAL and not editor:
             raise AuthorListRefused(
                 f"the author list of a paper whose status is “{status_label(locked.status)}” "
                 "can no longer change; write to the editors"

@@ -13,7 +13,7 @@ from plagiarism import catalogue
 from plagiarism.models import IndexDoc, IndexState, PublishedWork
 from plagiarism.tests.factories import prose
 from plagiarism.tests.test_reports import checked, report_url
-from submissions.tests.factories import UserFactory, docx_bytes, pdf_bytes
+from submissions.tests.factories import EditorFactory, UserFactory, docx_bytes, pdf_bytes
 
 pytestmark = pytest.mark.django_db
 
@@ -132,12 +132,12 @@ def test_removal_takes_works_out_of_the_index(tmp_path):
     assert not PublishedWork.objects.filter(external_id="jcl-1").exists()
     assert not IndexDoc.objects.filter(work__external_id="jcl-1").exists()
     after = checked(UserFactory(), "After", copied)
-    body = client_for(UserFactory(is_staff=True)).get(report_url(after)).json()
+    body = client_for(EditorFactory()).get(report_url(after)).json()
     # Only the first paper now holds that text; the work no longer does.
     assert [s["kind"] for s in body["sources"]] == ["submission"]
     assert body["sources"][0]["submission_id"] == str(before.pk)
     # The earlier report names the removed work as such, and does not fail.
-    earlier = client_for(UserFactory(is_staff=True)).get(report_url(before)).json()
+    earlier = client_for(EditorFactory()).get(report_url(before)).json()
     assert earlier["sources"][0]["published"]["title"] == "(removed from the catalogue)"
 
 
@@ -168,14 +168,14 @@ def test_a_report_names_a_published_source_to_editors_and_to_the_author(tmp_path
     page = site.get(f"/papers/{paper.pk}/report/")
     assert page.status_code == 200 and "Grace Hopper (1952)" in page.content.decode()
 
-    editor = client_for(UserFactory(is_staff=True))
+    editor = client_for(EditorFactory())
     full = editor.get(report_url(paper)).json()
     (seen,) = full["sources"]
     assert seen["title"] == "On engines, part 1" and seen["author"] == "Grace Hopper"
     assert seen["published"]["doi"] == "10.1000/hopper.1952"
     assert seen["passages"] and seen["passages"][0]["source_text"].split()[:5] == copied.split()[:5]
     office = Client()
-    office.force_login(UserFactory(is_staff=True, is_superuser=True))
+    office.force_login(EditorFactory())
     side = office.get(f"/admin/plagiarism/report/submission/{paper.pk}/")
     assert side.status_code == 200 and "doi:10.1000/hopper.1952" in side.content.decode()
     assert editor.get(f"/api/submissions/{paper.pk}/report/pdf/").status_code == 200
@@ -187,7 +187,7 @@ def test_works_are_listed_in_the_admin_with_search(tmp_path):
         jsonl(tmp_path / "c.jsonl", [work(1, authors="Emmy Noether"), work(2, doi="10.1000/z")]),
     )
     editor = Client()
-    editor.force_login(UserFactory(is_staff=True, is_superuser=True))
+    editor.force_login(EditorFactory())
     listed = editor.get("/admin/plagiarism/publishedwork/?q=noether").content.decode()
     assert "On engines, part 1" in listed and "On engines, part 2" not in listed
     by_doi = editor.get("/admin/plagiarism/publishedwork/?q=10.1000/z").content.decode()

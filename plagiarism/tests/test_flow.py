@@ -14,7 +14,7 @@ from plagiarism.services import check_fail, check_run
 from plagiarism.tests.factories import check_state, prose
 from submissions.models import Status, Submission
 from submissions.services import submission_create, submission_withdraw
-from submissions.tests.factories import UserFactory
+from submissions.tests.factories import EditorFactory, UserFactory
 
 
 def relay_all() -> None:
@@ -59,7 +59,7 @@ def test_an_upload_is_checked_through_kafka_and_a_real_worker(kafka_topics, cele
     (passage,) = body["passages"]
     assert passage["text"] == copied and passage["kind_label"] == "another submission"
     assert "The original" not in str(body) and str(original.pk) not in str(body)
-    api.force_authenticate(UserFactory(is_staff=True))
+    api.force_authenticate(EditorFactory())
     body = api.get(f"/api/submissions/{copy.pk}/report/").json()
     (passage,) = body["sources"][0]["passages"]
     assert passage["text"] == copied == passage["source_text"]
@@ -93,7 +93,7 @@ def test_a_check_that_keeps_failing_shows_on_the_submission_and_the_report():
     assert report["state"] == "failed" and report["view"] == "author"
     assert report["error"] == "the similarity check could not be done; the editors are told"
     assert "disk full" not in str(report)  # the exception's text is for editors only
-    api.force_authenticate(UserFactory(is_staff=True))
+    api.force_authenticate(EditorFactory())
     report = api.get(f"/api/submissions/{submission.pk}/report/").json()
     assert report["view"] == "editor" and report["error"] == "RuntimeError: disk full"
     # A later successful check replaces the failure.
@@ -113,7 +113,7 @@ def test_the_report_is_only_for_its_author_and_staff():
     assert api.get(f"/api/submissions/{submission.pk}/report/").status_code == 200
     api.force_authenticate(stranger)
     assert api.get(f"/api/submissions/{submission.pk}/report/").status_code == 404
-    editor = UserFactory(is_staff=True)
+    editor = EditorFactory()
     api.force_authenticate(editor)
     assert api.get(f"/api/submissions/{submission.pk}/report/").status_code == 200
 

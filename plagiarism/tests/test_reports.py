@@ -49,7 +49,7 @@ def test_the_victim_of_a_copy_is_not_flagged_when_she_revises_her_paper():
     assert kinds["submission"].primary_words == 0  # Bob's later copy claims nothing
     assert not kinds["submission"].counts or kinds["submission"].share == 0
     # Editors see that the later copy was itself flagged.
-    editor = client_for(UserFactory(is_staff=True)).get(report_url(a)).json()
+    editor = client_for(EditorFactory()).get(report_url(a)).json()
     seen = {s["kind"]: s for s in editor["sources"]}
     assert seen["submission"]["title"] == "Bob's copy" and seen["submission"]["flagged"]
     assert seen["version"]["credited_words"] == 400 and not seen["version"]["counts"]
@@ -61,7 +61,7 @@ def test_the_authors_view_names_no_other_paper_and_shows_only_her_own_words():
     victim, prober, editor = (
         UserFactory(username="victim"),
         UserFactory(),
-        UserFactory(is_staff=True),
+        EditorFactory(),
     )
     secret = prose(43, 300)
     source = checked(victim, "An unpublished secret", secret)
@@ -116,7 +116,7 @@ def test_a_papers_earlier_versions_are_listed_once():
 
 
 def test_editors_rescore_with_exclusions_and_sources_and_the_original_is_kept():
-    author, other, editor = UserFactory(), UserFactory(), UserFactory(is_staff=True, username="ed")
+    author, other, editor = UserFactory(), UserFactory(), EditorFactory(username="ed")
     cited = prose(47, 60)
     source = checked(other, "Cited work", f"{cited} {prose(48, 100)}")
     paper = checked(author, "Citing", f"{prose(49, 140)} «{cited}» {prose(50, 100)}")
@@ -194,7 +194,7 @@ def test_the_pdf_has_the_summary_the_sources_and_every_passage():
 
 def test_editors_rescore_from_the_admin_page_and_see_who_did_it():
     author, other = UserFactory(), UserFactory()
-    editor = UserFactory(is_staff=True, is_superuser=True, username="chief")
+    editor = EditorFactory(username="chief")
     cited = prose(54, 60)
     checked(other, "Quoted source", cited)
     paper = checked(author, "Quoting", f"{prose(55, 100)} “{cited}” {prose(56, 100)}")

@@ -12,7 +12,7 @@ from plagiarism.services import check_fail, check_run
 from plagiarism.tests.factories import check_state, prose
 from submissions.models import Submission
 from submissions.services import submission_create, submission_version_add
-from submissions.tests.factories import UserFactory
+from submissions.tests.factories import EditorFactory, UserFactory
 
 
 def versioned(author, first: str, second: str) -> Submission:
@@ -92,7 +92,7 @@ def test_a_failed_check_is_told_to_the_editors_through_the_outbox():
 
 @pytest.mark.django_db
 def test_recheck_is_for_editors_and_only_when_there_is_something_to_run_again():
-    author, editor = UserFactory(), UserFactory(is_staff=True)
+    author, editor = UserFactory(), EditorFactory()
     submission = submission_create(author=author, title="Checked", text=prose(10, 100))
     office = client_for(editor)
     path = f"/api/submissions/{submission.pk}/recheck/"
@@ -105,7 +105,7 @@ def test_recheck_is_for_editors_and_only_when_there_is_something_to_run_again():
 
 
 def test_a_recheck_of_a_failed_check_runs_it_again_on_a_real_worker(celery_worker):
-    author, editor = UserFactory(), UserFactory(is_staff=True)
+    author, editor = UserFactory(), EditorFactory()
     submission = submission_create(author=author, title="Failed once", text=prose(11, 200))
     check_fail(submission_id=str(submission.pk), error="RuntimeError: disk full")
     assert check_state(submission) == "failed"

@@ -20,7 +20,11 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class EditorFactory(UserFactory):
+    """An editor at the journal's own domain (the authors' example.org would be a conflict
+    of interest with every one of them: ``submissions.access``)."""
+
     username = factory.Sequence(lambda n: f"editor{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@{u.username}.journal.example")
     is_staff = True
     is_superuser = True
 

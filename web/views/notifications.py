@@ -13,6 +13,7 @@ from notifications.models import OWN_KINDS, Kind
 from notifications.preferences import preference_get, preference_update
 from notifications.selectors import notifications_of
 from notifications.services import notifications_mark_read
+from submissions.roles import is_editor
 
 PAGE_SIZE = 25
 
@@ -56,7 +57,7 @@ def notification_read_all(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def preferences(request: HttpRequest) -> HttpResponse:
-    kinds = list(Kind) if request.user.is_staff else list(OWN_KINDS)
+    kinds = list(Kind) if is_editor(request.user) else list(OWN_KINDS)
     if request.method == "POST":
         chosen = set(request.POST.getlist("email"))
         preference_update(

@@ -3,8 +3,8 @@
 import pytest
 
 from accounts.services import profile_update
-from reviews.conflicts import Candidate, ConflictCode, conflicts_of
 from reviews.tests.factories import ReviewerFactory, paper_under_review
+from submissions.conflicts import Candidate, ConflictCode, conflicts_of
 from submissions.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
