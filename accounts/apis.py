@@ -4,7 +4,6 @@ confirmation email sent again. One view per operation, thin, over the accounts s
 from django.contrib.auth import authenticate, user_logged_in
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import ValidationError
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
@@ -15,7 +14,12 @@ from rest_framework.views import APIView
 
 from accounts.selectors import email_verified, profile_of
 from accounts.serializers import ProfileInput, RegisterInput, TokenInput, TokenOutput, UserOutput
-from accounts.services import email_verification_send, profile_update, user_register
+from accounts.services import (
+    email_verification_send,
+    login_token_create,
+    profile_update,
+    user_register,
+)
 from config.api import Busy, Conflict
 
 
@@ -113,5 +117,4 @@ class TokenObtainApi(APIView):
             raise ValidationError({"non_field_errors": ["wrong username or password"]})
         # A token is a login: django-axes resets the failure count, last_login is kept.
         user_logged_in.send(sender=type(user), request=request._request, user=user)
-        token, _ = Token.objects.get_or_create(user=user)
-        return Response(TokenOutput({"token": token.key}).data)
+        return Response(TokenOutput({"token": login_token_create(user=user)}).data)

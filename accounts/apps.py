@@ -11,3 +11,10 @@ class AccountsConfig(AppConfig):
         from accounts.login_limits import on_login_failed
 
         user_login_failed.connect(on_login_failed, dispatch_uid="accounts.login_limits")
+
+        from django.contrib.auth import get_user_model
+        from django.db.models.signals import pre_save
+
+        from accounts.services import password_changed
+
+        pre_save.connect(password_changed, sender=get_user_model(), dispatch_uid="accounts.pw")

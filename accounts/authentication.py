@@ -1,15 +1,14 @@
-"""``Authorization: Token <key>`` for both kinds of token: the named tokens authors make on
-the site (kept as hashes) and the one ``POST /api/auth/token/`` hands out."""
+"""``Authorization: Token <key>`` for both kinds of token, both kept as hashes: the named
+tokens authors make on the site (``pat_``) and the login tokens ``POST /api/auth/token/``
+hands out (``plt_``)."""
 
 from rest_framework import authentication, exceptions
 
-from accounts.services import TOKEN_PREFIX, api_token_authenticate
+from accounts.services import api_token_authenticate
 
 
 class TokenAuthentication(authentication.TokenAuthentication):
     def authenticate_credentials(self, key: str):
-        if not key.startswith(TOKEN_PREFIX):
-            return super().authenticate_credentials(key)  # one query, as before
         token = api_token_authenticate(key=key)
         if token is None:
             raise exceptions.AuthenticationFailed("Invalid token.")

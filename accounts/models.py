@@ -26,25 +26,37 @@ class EmailVerification(models.Model):
 
 
 class ApiToken(models.Model):
-    """A named token for an integration. Only a hash of the key is kept: the key is shown
-    once, when it is made, and a leaked database gives no usable token."""
+    """A token: a named one an author made for an integration (``pat_``), or a login token
+    ``POST /api/auth/token/`` handed out (``plt_``), which expires ``LOGIN_TOKEN_DAYS`` after
+    its last use and dies with a change or reset of the password. Only a hash of the key is
+    kept: the key is shown once, when it is made, and a leaked database gives no usable
+    token."""
+
+    class Kind(models.TextChoices):
+        NAMED = "named", "named, for an integration"
+        LOGIN = "login", "login token"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
     )
     name = models.CharField(max_length=100)
+    kind = models.CharField(max_length=5, choices=Kind.choices, default=Kind.NAMED)
     prefix = models.CharField(
-        max_length=8, help_text="the key's first characters after pat_, to tell it"
+        max_length=8, help_text="the key's first characters after pat_ or plt_, to tell it"
     )
     key_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     last_used_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField(
+        null=True, blank=True, help_text="a login token's end, moved on as it is used"
+    )
 
     class Meta:
         ordering = ["-created_at"]
 
     def __str__(self) -> str:
-        return f"{self.name} (pat_{self.prefix}…)"
+        marker = "plt_" if self.kind == self.Kind.LOGIN else "pat_"
+        return f"{self.name} ({marker}{self.prefix}…)"
 
 
 class Profile(models.Model):

@@ -3,7 +3,6 @@
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import QuerySet
-from rest_framework.authtoken.models import Token
 
 from accounts.models import ApiToken, EmailVerification, Profile
 
@@ -17,12 +16,13 @@ def email_verified(*, user: AbstractBaseUser) -> bool:
 
 
 def api_tokens_of(*, user: AbstractBaseUser) -> QuerySet[ApiToken]:
-    return ApiToken.objects.filter(user=user)
+    """The named tokens the user made."""
+    return ApiToken.objects.filter(user=user, kind=ApiToken.Kind.NAMED)
 
 
-def login_token_of(*, user: AbstractBaseUser) -> Token | None:
-    """The token ``POST /api/auth/token/`` hands out (one per user), if it was ever asked for."""
-    return Token.objects.filter(user=user).first()
+def login_tokens_of(*, user: AbstractBaseUser) -> QuerySet[ApiToken]:
+    """The login tokens ``POST /api/auth/token/`` handed out that still live."""
+    return ApiToken.objects.filter(user=user, kind=ApiToken.Kind.LOGIN)
 
 
 def profile_of(*, user: AbstractBaseUser) -> Profile:

@@ -20,7 +20,6 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 
 from accounts.models import ApiToken, EmailVerification, Profile
 from accounts.orcid import orcid_normalised
@@ -29,9 +28,10 @@ logger = logging.getLogger(__name__)
 
 VERIFY_SALT = "accounts.email-verification"
 TOKENS_PER_USER = 20
-# Named tokens start with this, so a request tells which kind it carries without asking the
-# database twice (the login token of ``POST /api/auth/token/`` is 40 hex digits).
+LOGIN_TOKENS_PER_USER = 20  # a login past this many revokes the oldest
+# Each kind of key starts with its marker (secret scanners know them by it).
 TOKEN_PREFIX = "pat_"  # noqa: S105 - a marker, not a secret
+LOGIN_PREFIX = "plt_"
 LAST_USED_EVERY = timedelta(minutes=5)  # at most one write per token this often
 
 
@@ -145,7 +145,7 @@ def api_token_create(*, user: AbstractBaseUser, name: str) -> tuple[ApiToken, st
     """A new token for an integration: the row and the key, which is shown this once."""
     with transaction.atomic():
         get_user_model().objects.select_for_update().filter(pk=user.pk).first()
-        if ApiToken.objects.filter(user=user).count() >= TOKENS_PER_USER:
+        if ApiToken.objects.filter(user=user, kind=ApiToken.Kind.NAMED).count() >= TOKENS_PER_USER:
             raise TooManyTokens(
                 f"you have {TOKENS_PER_USER} tokens, the most an account may have: revoke one "
                 "you no longer use first"
@@ -167,24 +167,75 @@ def api_token_revoke(*, user: AbstractBaseUser, token_id: int) -> bool:
     return bool(deleted)
 
 
-def login_token_revoke(*, user: AbstractBaseUser) -> bool:
-    """Revoke the token ``POST /api/auth/token/`` handed out; the next call makes a new one."""
-    deleted, _ = Token.objects.filter(user=user).delete()
-    return bool(deleted)
+def login_token_create(*, user: AbstractBaseUser) -> str:
+    """A new login token (``POST /api/auth/token/``): its key, shown this once. Each login
+    has its own; past ``LOGIN_TOKENS_PER_USER`` the oldest are revoked."""
+    secret = secrets.token_hex(20)
+    key = LOGIN_PREFIX + secret
+    with transaction.atomic():
+        token = ApiToken.objects.create(
+            user=user,
+            name="login",
+            kind=ApiToken.Kind.LOGIN,
+            prefix=secret[:8],
+            key_hash=_hash(key),
+            expires_at=timezone.now() + _login_token_life(),
+        )
+        kept = ApiToken.objects.filter(user=user, kind=ApiToken.Kind.LOGIN).order_by("-created_at")
+        ApiToken.objects.filter(pk__in=kept.values("pk")[LOGIN_TOKENS_PER_USER:]).delete()
+    logger.info("accounts.login_token_created user_id=%s token_id=%s", user.pk, token.pk)
+    return key
+
+
+def _login_token_life() -> timedelta:
+    return timedelta(days=settings.LOGIN_TOKEN_DAYS)
+
+
+def login_tokens_revoke(*, user: AbstractBaseUser, why: str = "asked") -> int:
+    """Revoke every login token of ``user`` (asked for, or their password changed)."""
+    deleted, _ = ApiToken.objects.filter(user=user, kind=ApiToken.Kind.LOGIN).delete()
+    if deleted:
+        logger.info(
+            "accounts.login_tokens_revoked user_id=%s count=%d why=%s", user.pk, deleted, why
+        )
+    return deleted
 
 
 def api_token_authenticate(*, key: str) -> ApiToken | None:
-    """The token whose key this is (with its user), its use recorded; None if none is."""
-    if not key.startswith(TOKEN_PREFIX):
+    """The token whose key this is (with its user), its use recorded and a login token's
+    life moved on; None if none is, or it expired (then it is deleted)."""
+    if not key.startswith((TOKEN_PREFIX, LOGIN_PREFIX)):
         return None
     token = ApiToken.objects.select_related("user").filter(key_hash=_hash(key)).first()
-    if token is None:
+    if token is None or token.kind != _kind_of(key):
         return None
     now = timezone.now()
+    if token.expires_at is not None and token.expires_at <= now:
+        ApiToken.objects.filter(pk=token.pk).delete()
+        return None
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_EVERY:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-        token.last_used_at = now
+        changes = {"last_used_at": now}
+        if token.kind == ApiToken.Kind.LOGIN:
+            changes["expires_at"] = now + _login_token_life()  # sliding on use
+        ApiToken.objects.filter(pk=token.pk).update(**changes)
+        for name, value in changes.items():
+            setattr(token, name, value)
     return token
+
+
+def _kind_of(key: str) -> str:
+    return ApiToken.Kind.LOGIN if key.startswith(LOGIN_PREFIX) else ApiToken.Kind.NAMED
+
+
+def password_changed(sender, instance, **kwargs) -> None:
+    """``pre_save`` of the user model: a new password (changed, reset, set by an operator)
+    revokes every login token, so a stolen one dies with the old password."""
+    if instance.pk is None or kwargs.get("raw"):
+        return
+    stored = type(instance).objects.filter(pk=instance.pk).values_list("password", flat=True)
+    before = stored.first()
+    if before is not None and before != instance.password:
+        login_tokens_revoke(user=instance, why="password")
 
 
 def profile_update(

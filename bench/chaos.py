@@ -420,7 +420,8 @@ def run(
     this process must point at the same database)."""
     from django.contrib.auth import get_user_model
     from django.db import connection
-    from rest_framework.authtoken.models import Token
+
+    from accounts.services import login_token_create
 
     web_port = 18700 + os.getpid() % 200
     env = env | {
@@ -436,7 +437,7 @@ def run(
     users = []
     for n in range(authors):
         user = get_user_model().objects.create(username=f"chaos-{uuid.uuid4().hex[:8]}-{n}")
-        users.append((user.pk, Token.objects.create(user=user).key))
+        users.append((user.pk, login_token_create(user=user)))
 
     processes = system_processes(env, web_port)
     extra = {

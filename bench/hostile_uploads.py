@@ -49,10 +49,11 @@ def main() -> int:
     files = hostile_files()
     with bench_environment("bench_hostile") as env:
         from django.contrib.auth import get_user_model
-        from rest_framework.authtoken.models import Token
+
+        from accounts.services import login_token_create
 
         user = get_user_model().objects.create(username="hostile")
-        token = Token.objects.create(user=user).key
+        token = login_token_create(user=user)
         env = env | {"SUBMISSION_UPLOAD_RATE": "1000/minute", "WEB_BIND": f"127.0.0.1:{PORT}"}
         command = web_command()
         command[command.index("--bind") + 1] = f"127.0.0.1:{PORT}"

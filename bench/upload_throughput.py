@@ -87,18 +87,14 @@ def main() -> None:
     )
     with bench_environment("bench_upload") as env:
         from django.contrib.auth import get_user_model
-        from rest_framework.authtoken.models import Token
+
+        from accounts.services import login_token_create
 
         users = get_user_model().objects.bulk_create(
             get_user_model()(username=f"author{n}", password="!")  # noqa: S106 - unusable
             for n in range(args.authors)
         )
-        tokens = [
-            token.key
-            for token in Token.objects.bulk_create(
-                Token(user=user, key=Token.generate_key()) for user in users
-            )
-        ]
+        tokens = [login_token_create(user=user) for user in users]
         words = [
             "provenance",
             "passage",

@@ -257,10 +257,10 @@ def running_consumer(group, **runner_options) -> Iterator:
 
 
 def token_for(user) -> str:
-    """A login token of ``user``'s, as ``POST /api/auth/token/`` would give them."""
-    from rest_framework.authtoken.models import Token
+    """A new login token of ``user``'s, as ``POST /api/auth/token/`` would give them."""
+    from accounts.services import login_token_create
 
-    return Token.objects.get_or_create(user=user)[0].key
+    return login_token_create(user=user)
 
 
 def client_for(user):

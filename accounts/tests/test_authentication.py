@@ -1,19 +1,20 @@
-"""Both kinds of token authenticate, and the login token costs one query as it did before
-named tokens existed."""
+"""Both kinds of token authenticate, each found by its hash; a login token used within
+minutes of its last use costs one query."""
 
 import pytest
-from rest_framework.authtoken.models import Token
 from rest_framework.exceptions import AuthenticationFailed
 
 from accounts.authentication import TokenAuthentication
 from accounts.models import ApiToken
-from accounts.services import api_token_create
+from accounts.services import api_token_create, login_token_create
 
 pytestmark = pytest.mark.django_db
 
 
-def test_a_login_token_costs_one_query(author, django_assert_num_queries):
-    key = Token.objects.create(user=author).key
+def test_a_login_token_is_kept_as_a_hash_and_costs_one_query(author, django_assert_num_queries):
+    key = login_token_create(user=author)
+    assert key.startswith("plt_") and not ApiToken.objects.filter(key_hash=key).exists()
+    TokenAuthentication().authenticate_credentials(key)  # its first use is recorded
     with django_assert_num_queries(1):
         user, _ = TokenAuthentication().authenticate_credentials(key)
     assert user == author

@@ -15,7 +15,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 from rest_framework.throttling import ScopedRateThrottle
 
-from accounts.selectors import api_tokens_of, email_verified, login_token_of, profile_of
+from accounts.selectors import api_tokens_of, email_verified, login_tokens_of, profile_of
 from accounts.serializers import ProfileInput, RegisterInput
 from accounts.services import (
     TooManyTokens,
@@ -24,7 +24,7 @@ from accounts.services import (
     api_token_revoke,
     email_verification_send,
     email_verify,
-    login_token_revoke,
+    login_tokens_revoke,
     profile_update,
     user_register,
 )
@@ -178,7 +178,7 @@ def tokens(request: HttpRequest) -> HttpResponse:
         status = 400 if context["errors"] else 201
     context |= {
         "tokens": api_tokens_of(user=request.user),
-        "login_token": login_token_of(user=request.user),
+        "login_tokens": login_tokens_of(user=request.user),
         "verified": email_verified(user=request.user),
     }
     response = render(request, "web/accounts/tokens.html", context, status=status)
@@ -199,8 +199,8 @@ def token_revoke(request: HttpRequest, token_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def login_token_revoke_page(request: HttpRequest) -> HttpResponse:
-    if login_token_revoke(user=request.user):
-        messages.success(request, "The login token is revoked: it no longer works.")
+    if login_tokens_revoke(user=request.user):
+        messages.success(request, "Your login tokens are revoked: they no longer work.")
     return redirect("web:tokens")
 
 
