@@ -189,20 +189,23 @@ def _coauthored(their_papers: frozenset, coauthored: set) -> Conflict | None:
 
 def conflicts_among(*, papers: dict, users: list[tuple[int, str]]) -> dict[tuple, ConflictCode]:
     """For many papers (id: contact's user id) and accounts (user id, address) at once, in
-    four queries: the
-    first conflict's code of each (paper id, user id) in conflict; pairs without one are
-    absent. The same rules as ``conflicts_of``, on today's details."""
+    four queries whatever their number: the first conflict's code of each (paper id, user id)
+    in conflict; pairs without one are absent. The same rules as ``conflicts_of``, on today's
+    details."""
     authors = authors_of_papers(submission_ids=list(papers))
     people = _people(users)
-    everyone = [a for listed in authors.values() for a in listed]
-    listing = authorships_of_many(
-        user_ids=[a.user_id for a in everyone if a.user_id], emails=[a.email for a in everyone]
-    )
+    # Who is listed on each paper the accounts are listed on: their co-authors.
+    partners = authors_of_papers(submission_ids={p for person in people for p in person.papers})
     found = {}
     for paper_id, contact_id in papers.items():
         listed = authors.get(paper_id, [])
-        coauthored = _papers_listing(listed, listing) - {paper_id}
+        keys = {a.user_id for a in listed if a.user_id} | {a.email for a in listed if a.email}
         for person in people:
+            coauthored = {
+                other
+                for other in person.papers - {paper_id}
+                if any(a.user_id in keys or a.email in keys for a in partners.get(other, []))
+            }
             rules = rules_applied(paper_id, contact_id, listed, person, coauthored)
             if rules:
                 found[(paper_id, person.user_id)] = rules[0].code
@@ -223,9 +226,3 @@ def _people(users: list[tuple[int, str]]) -> list[Person]:
         papers = frozenset(a.submission_id for a in listed)
         people.append(Person(user_id, email, frozenset(affiliations), papers))
     return people
-
-
-def _papers_listing(authors: list[PaperAuthor], listing: list[PaperAuthor]) -> set:
-    users = {a.user_id for a in authors if a.user_id}
-    emails = {a.email for a in authors if a.email}
-    return {a.submission_id for a in listing if a.user_id in users or a.email in emails}
