@@ -4,7 +4,7 @@ confirmation email sent again. One view per operation, thin, over the accounts s
 from django.contrib.auth import authenticate, user_logged_in
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import Throttled, ValidationError
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
@@ -15,6 +15,7 @@ from rest_framework.views import APIView
 from accounts.selectors import email_verified, profile_of
 from accounts.serializers import ProfileInput, RegisterInput, TokenInput, TokenOutput, UserOutput
 from accounts.services import (
+    MailLimited,
     email_verification_send,
     login_token_create,
     profile_update,
@@ -86,7 +87,8 @@ class EmailVerificationSendApi(APIView):
         description=(
             "Email the link that confirms your address again (the venue may require a "
             "confirmed address before a first submission). 409 when it is confirmed already; "
-            "503 when the mail server refused it."
+            "429 when the address had ACCOUNT_EMAILS_PER_ADDRESS links in the last hour; 503 "
+            "when the mail server refused it."
         ),
     )
     def post(self, request: Request) -> Response:
@@ -94,7 +96,11 @@ class EmailVerificationSendApi(APIView):
             raise Conflict({"detail": "your email address is confirmed already"})
         if not request.user.email:
             raise ValidationError({"email": ["your account has no email address"]})
-        if not email_verification_send(user=request.user):
+        try:
+            sent = email_verification_send(user=request.user)
+        except MailLimited as exc:
+            raise Throttled(wait=3600, detail=str(exc)) from exc
+        if not sent:
             raise Busy({"detail": "the mail server did not take the email; try again later"})
         return Response(user_output(request.user), status=status.HTTP_202_ACCEPTED)
 

@@ -21,6 +21,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.mail_limits import mail_allowed
 from accounts.models import ApiToken, EmailVerification, Profile
 from accounts.orcid import orcid_normalised
 
@@ -33,6 +34,10 @@ LOGIN_TOKENS_PER_USER = 20  # a login past this many revokes the oldest
 TOKEN_PREFIX = "pat_"  # noqa: S105 - a marker, not a secret
 LOGIN_PREFIX = "plt_"
 LAST_USED_EVERY = timedelta(minutes=5)  # at most one write per token this often
+
+
+class MailLimited(Exception):
+    """The address had as many account emails of this kind as an hour allows."""
 
 
 class VerificationRefused(Exception):
@@ -65,7 +70,11 @@ def user_register(*, username: str, email: str, password: str) -> Registered:
     user.set_password(password)
     user.save()
     logger.info("accounts.user_registered user_id=%s", user.pk)
-    return Registered(user, email_verification_send(user=user))
+    try:
+        sent = email_verification_send(user=user)
+    except MailLimited:
+        sent = False
+    return Registered(user, sent)
 
 
 def _address_digest(email: str) -> str:
@@ -86,6 +95,12 @@ def email_verification_send(*, user: AbstractBaseUser) -> bool:
     again; True if the mail server took it."""
     if not user.email:
         return False
+    if not mail_allowed(kind="verify", address=user.email):
+        logger.warning("accounts.verification_email_limited user_id=%s", user.pk)
+        raise MailLimited(
+            f"we sent this address {settings.ACCOUNT_EMAILS_PER_ADDRESS} links in the last "
+            "hour: use the latest, or ask again later"
+        )
     context = {
         "name": user.get_full_name() or user.get_username(),
         "link": verification_link(user=user),

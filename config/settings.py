@@ -91,6 +91,8 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
+# Account emails (a reset link, an address confirmation) one address may get in an hour.
+ACCOUNT_EMAILS_PER_ADDRESS = env.int("ACCOUNT_EMAILS_PER_ADDRESS", default=3)
 # A login token (POST /api/auth/token/) ends this many days after its last use.
 LOGIN_TOKEN_DAYS = env.float("LOGIN_TOKEN_DAYS", default=30)
 AXES_COOLOFF_TIME = env.float("LOGIN_COOLOFF_MINUTES", default=15) / 60  # hours

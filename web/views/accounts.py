@@ -15,9 +15,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 from rest_framework.throttling import ScopedRateThrottle
 
+from accounts.mail_limits import mail_allowed
 from accounts.selectors import api_tokens_of, email_verified, login_tokens_of, profile_of
 from accounts.serializers import ProfileInput, RegisterInput
 from accounts.services import (
+    MailLimited,
     TooManyTokens,
     VerificationRefused,
     api_token_create,
@@ -105,10 +107,12 @@ def email_verification(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and not verified:
         if (refused := too_many_requests(request)) is not None:
             return refused
-        if email_verification_send(user=request.user):
-            messages.success(request, f"We sent a new link to {request.user.email}.")
+        try:
+            sent = email_verification_send(user=request.user)
+        except MailLimited as exc:
+            messages.error(request, str(exc).capitalize() + ".")
         else:
-            messages.error(request, "The mail server did not take the email. Try again later.")
+            _said_sent(request, sent)
         return redirect("web:email-verification")
     return render(
         request,
@@ -119,6 +123,13 @@ def email_verification(request: HttpRequest) -> HttpResponse:
             "required": settings.ACCOUNTS_REQUIRE_VERIFIED_EMAIL,
         },
     )
+
+
+def _said_sent(request: HttpRequest, sent: bool) -> None:
+    if sent:
+        messages.success(request, f"We sent a new link to {request.user.email}.")
+    else:
+        messages.error(request, "The mail server did not take the email. Try again later.")
 
 
 def email_verify_page(request: HttpRequest, token: str) -> HttpResponse:
@@ -138,9 +149,17 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
     not whatever Host header came with the request) and a refused mail server logged rather
     than answered with an error page."""
 
-    def send_mail(self, *args, **kwargs) -> None:
+    def send_mail(
+        self, subject_template_name, email_template_name, context, from_email, to_email, **kwargs
+    ) -> None:
+        # The page says the same whether or not a link went: an inbox is not flooded.
+        if not mail_allowed(kind="reset", address=to_email):
+            logger.warning("web.password_reset_email_limited")
+            return
         try:
-            super().send_mail(*args, **kwargs)
+            super().send_mail(
+                subject_template_name, email_template_name, context, from_email, to_email, **kwargs
+            )
         except Exception:
             logger.exception("web.password_reset_email_failed")
 
