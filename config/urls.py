@@ -1,6 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from analytics.views import dashboard
 from config.views import healthz
@@ -29,7 +29,12 @@ urlpatterns = [
     path("api/", include("analytics.urls")),
     path("api/", include("reviews.urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+    # Its script served apart from the page (?script), as the Content-Security-Policy needs.
+    path(
+        "api/docs/",
+        SpectacularSwaggerSplitView.as_view(url_name="schema", template_name="web/swagger_ui.html"),
+        name="swagger-ui",
+    ),
     path("healthz", healthz, name="healthz"),
     path("", include("web.urls")),
 ]

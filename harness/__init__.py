@@ -279,3 +279,16 @@ def http_for(server, user=None):
 
     headers = {"Authorization": f"Token {token_for(user)}"} if user is not None else {}
     return httpx.Client(base_url=server.url, headers=headers, timeout=30)
+
+
+def csp_violations(page) -> list[str]:
+    """What Chromium reports, from now on, as Content-Security-Policy violations on this
+    Playwright page (it logs each to the console)."""
+    found: list[str] = []
+
+    def heard(message) -> None:
+        if "Content Security Policy" in message.text:
+            found.append(f"{page.url}: {message.text}")
+
+    page.on("console", heard)
+    return found

@@ -10,7 +10,7 @@ from playwright.sync_api import sync_playwright
 
 from analytics.services import analytics_event_apply
 from analytics.tests.events import DAY, paper_history
-from harness import ROOT
+from harness import ROOT, csp_violations
 from submissions.tests.factories import EditorFactory
 
 SCREENSHOTS = ROOT / "var" / "screenshots"
@@ -53,6 +53,7 @@ def test_the_dashboard_draws_every_chart_from_the_data_in_a_real_browser(live_se
         browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         try:
             page = browser.new_page(viewport={"width": 1400, "height": 900})
+            violations = csp_violations(page)
             page.goto(f"{live_server.url}/admin/login/?next=/admin/")
             page.fill("#id_username", "chief")
             page.fill("#id_password", "a-long-passphrase-42")
@@ -97,6 +98,7 @@ def test_the_dashboard_draws_every_chart_from_the_data_in_a_real_browser(live_se
 
             SCREENSHOTS.mkdir(parents=True, exist_ok=True)
             page.screenshot(path=SCREENSHOTS / "analytics-dashboard.png", full_page=True)
+            assert violations == [], violations
         finally:
             browser.close()
     assert (SCREENSHOTS / "analytics-dashboard.png").stat().st_size > 10_000

@@ -102,3 +102,11 @@ def test_papers_per_day_is_off_by_default_and_refuses_past_its_limit(api, settin
         "(new versions count too); try again tomorrow",
         "quota": "papers_per_day",
     }
+
+
+@pytest.mark.parametrize("path", ["/", "/accounts/login/", "/admin/login/", "/api/docs/"])
+def test_every_page_carries_the_content_security_policy(path):
+    policy = Client().get(path)["Content-Security-Policy"]
+    directives = dict(d.strip().split(" ", 1) for d in policy.split(";"))
+    assert directives["script-src"] == "'self'" and directives["style-src"] == "'self'"
+    assert directives["frame-ancestors"] == "'none'" and directives["object-src"] == "'none'"

@@ -14,7 +14,7 @@ from django.db import connections
 from playwright.sync_api import Page, expect, sync_playwright
 
 from contracts.codes import Status
-from harness import ROOT, running_consumer, wait_until
+from harness import ROOT, csp_violations, running_consumer, wait_until
 from notifications.handlers import GROUP as NOTIFICATIONS
 from plagiarism.handlers import GROUP as PLAGIARISM
 from plagiarism.tests.factories import prose
@@ -108,6 +108,7 @@ def test_an_author_submits_follows_and_revises_a_paper_in_a_real_browser(
         browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         try:
             page = browser.new_page(viewport={"width": 1200, "height": 900})
+            violations = csp_violations(page)
 
             # The admin's "View site" and the root both lead here.
             page.goto(site + "/")
@@ -270,6 +271,7 @@ def test_an_author_submits_follows_and_revises_a_paper_in_a_real_browser(
 
             # On a phone: the paper's page fits the width.
             phone = browser.new_page(viewport=PHONE)
+            violations += csp_violations(phone)
             phone.context.add_cookies(page.context.cookies())
             phone.goto(paper_url)
             assert_accessible(phone)
@@ -329,6 +331,13 @@ def test_an_author_submits_follows_and_revises_a_paper_in_a_real_browser(
             shot(page, "17-tokens")
             page.goto(site + "/accounts/tokens/")
             assert key not in page.content()
+
+            # The API's docs and the admin's login work under the same policy.
+            page.goto(site + "/api/docs/")
+            expect(page.locator(".swagger-ui .info")).to_be_visible(timeout=30_000)
+            page.goto(site + "/admin/login/")
+            expect(page.locator("#id_username")).to_be_visible()
+            assert violations == [], violations
         finally:
             browser.close()
             # Inside Playwright's event loop Django keeps connections apart from this

@@ -12,6 +12,7 @@ from django.db import connections
 from playwright.sync_api import Page, expect, sync_playwright
 
 from contracts.codes import Status
+from harness import csp_violations
 from reviews.models import Invitation, Review
 from reviews.services import invitation_create
 from reviews.tests.factories import ReviewerFactory, due_in, paper_under_review
@@ -57,6 +58,7 @@ def test_a_reviewer_answers_reads_double_blind_and_reviews_in_a_real_browser(
         browser = playwright.chromium.launch(executable_path=chromium, args=["--no-sandbox"])
         try:
             page = browser.new_page(viewport={"width": 1200, "height": 900})
+            violations = csp_violations(page)
             log_in(page, site, reviewer.username)
             page.click("nav >> text=Reviewing")
             expect(page.locator("h1")).to_have_text("Reviewing")
@@ -127,6 +129,7 @@ def test_a_reviewer_answers_reads_double_blind_and_reviews_in_a_real_browser(
             assert reviewer.username not in body and "Borderline" not in body
             assert_accessible(page)
             shot(page, "review-04-author")
+            assert violations == [], violations
         finally:
             browser.close()
         connections.close_all()
