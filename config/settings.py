@@ -114,6 +114,9 @@ AUTHENTICATION_BACKENDS = [
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=10)
 # Account emails (a reset link, an address confirmation) one address may get in an hour.
 ACCOUNT_EMAILS_PER_ADDRESS = env.int("ACCOUNT_EMAILS_PER_ADDRESS", default=3)
+# Whether a reviewer keeps reading the version they reviewed once its round is decided (the
+# venue's choice; the venues issue makes it one per venue). Off: access ends with the round.
+REVIEW_ACCESS_AFTER_DECISION = env.bool("REVIEW_ACCESS_AFTER_DECISION", default=False)
 # A login token (POST /api/auth/token/) ends this many days after its last use.
 LOGIN_TOKEN_DAYS = env.float("LOGIN_TOKEN_DAYS", default=30)
 AXES_COOLOFF_TIME = env.float("LOGIN_COOLOFF_MINUTES", default=15) / 60  # hours

@@ -209,10 +209,12 @@ class ReviewingFileApi(APIView):
         description="The paper's file, single-blind only (a file's metadata names its authors).",
     )
     def get(self, request: Request, submission_id) -> FileResponse:
-        submission = reviewed_paper(request, submission_id).submission
-        if not submission.file or double_blind():
+        invitation = reviewed_paper(request, submission_id)
+        version = invitation.version
+        if not version.file or double_blind():
             raise Http404("the file is not shown to reviewers; read the text")
-        return file_response(submission.file, f"paper-{submission.pk}.{submission.file_type}")
+        name = f"paper-{submission_id}-v{version.number}.{version.file_type}"
+        return file_response(version.file, name)
 
 
 class MyReviewApi(APIView):

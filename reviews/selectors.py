@@ -12,7 +12,7 @@ from django.utils import timezone
 from accounts.selectors import email_verified
 from contracts.codes import ReviewProgress, Status
 from reviews.models import Invitation, Review
-from submissions.selectors import decided_since, decision_times
+from submissions.selectors import decided_since, decision_times, paper_version
 
 
 def double_blind() -> bool:
@@ -99,16 +99,26 @@ def reviewing_of(*, user: AbstractBaseUser) -> QuerySet[Invitation]:
 
 
 def reviewing_paper(*, user: AbstractBaseUser, submission_id) -> Invitation | None:
-    """The reviewer's latest accepted invitation to this paper, with the paper; None when
-    they did not accept to review it (answered as 404 like any paper not theirs)."""
-    return (
-        Invitation.objects.filter(
-            reviewer=user, state=Invitation.State.ACCEPTED, submission_id=submission_id
-        )
+    """What a reviewer may read of a paper: their latest invitation to it, with the paper
+    and the version they were invited to review (``invitation.version``). None (answered as
+    404, like any paper not theirs) unless that invitation is accepted and the paper is not
+    withdrawn; once the round is decided, only if ``REVIEW_ACCESS_AFTER_DECISION`` keeps
+    the decided round's text. A later version is theirs only when invited to it; declining,
+    or being removed by an editor, ends it."""
+    latest = (
+        Invitation.objects.filter(reviewer=user, submission_id=submission_id)
         .select_related("submission", "review")
         .order_by("-created_at")
         .first()
     )
+    if latest is None or latest.state != Invitation.State.ACCEPTED:
+        return None
+    if latest.submission.status == Status.WITHDRAWN:
+        return None
+    if not settings.REVIEW_ACCESS_AFTER_DECISION and not review_open(latest):
+        return None
+    latest.version = paper_version(submission_id=submission_id, number=latest.paper_version)
+    return latest
 
 
 def review_of_reviewer(*, user: AbstractBaseUser, submission_id) -> Review | None:

@@ -141,9 +141,9 @@ class ReviewingOutput(serializers.Serializer):
 
 class ReviewingDetailOutput(ReviewingOutput):
     abstract = serializers.CharField(source="submission.abstract")
-    paper_version = serializers.IntegerField(source="submission.version")
-    word_count = serializers.IntegerField(source="submission.word_count")
-    text = serializers.CharField(source="submission.text")
+    paper_version = serializers.IntegerField(help_text="the version you were invited to review")
+    word_count = serializers.IntegerField(source="version.word_count")
+    text = serializers.CharField(source="version.text", help_text="that version's text")
     file_url = serializers.SerializerMethodField(
         help_text="the original file; null in double-blind (files carry names in metadata)"
     )
@@ -154,7 +154,7 @@ class ReviewingDetailOutput(ReviewingOutput):
     def get_file_url(self, invitation) -> str | None:
         # Double-blind withholds the file: PDF and DOCX files carry their authors' names in
         # their metadata, which the text does not.
-        if not invitation.submission.file or invitation.blind == "double":
+        if not invitation.version.file or invitation.blind == "double":
             return None
         return reverse("reviewing-file", kwargs={"submission_id": invitation.submission_id})
 

@@ -122,6 +122,11 @@ def paper_texts_of_versions(*, pairs: Iterable[tuple[str, int]]) -> dict[tuple[s
     return {(str(pk), n): text for pk, n, text in rows if (str(pk), n) in wanted}
 
 
+def paper_version(*, submission_id, number: int) -> Version | None:
+    """One version of a paper, with its text and file (what a reviewer invited to it reads)."""
+    return Version.objects.filter(submission_id=submission_id, number=number).first()
+
+
 def paper_version_text(*, submission_id, number: int | None = None) -> PaperText | None:
     """One version of a paper (its current version when ``number`` is None), or None."""
     versions = Version.objects.filter(submission_id=submission_id).select_related("submission")

@@ -199,7 +199,9 @@ def test_double_blind_views_carry_no_author_identity(office, settings):
     assert [a["name"] for a in single["authors"]] == ["ada_lovelace", "Charles Babbage"]
 
 
-def test_a_review_is_written_kept_private_as_a_draft_and_edited_until_the_decision(office, editor):
+def test_a_review_is_written_kept_private_as_a_draft_and_edited_until_the_decision(
+    office, editor, settings
+):
     author = UserFactory()
     paper = paper_under_review(author)
     reviewer = accepted_reviewer(office, paper)
@@ -240,6 +242,12 @@ def test_a_review_is_written_kept_private_as_a_draft_and_edited_until_the_decisi
         reviewer.email.encode(),
     ):
         assert hidden not in after.content
+    # The round is decided: the paper is no longer the reviewer's (unless the venue keeps
+    # the decided round open to read), and the review cannot change either way.
+    assert mine.put(path, REVIEW, format="json").status_code == 404
+    assert mine.get(f"/api/reviewing/{paper.pk}/").status_code == 404
+    settings.REVIEW_ACCESS_AFTER_DECISION = True
+    assert mine.get(f"/api/reviewing/{paper.pk}/").status_code == 200
     closed = mine.put(path, REVIEW, format="json")
     assert closed.status_code == 409 and "decided" in closed.json()["detail"]
     assert Review.objects.get().score == 5

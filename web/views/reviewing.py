@@ -188,7 +188,9 @@ def reviewing_paper_page(request: HttpRequest, submission_id) -> HttpResponse:
 
 @login_required
 def reviewing_file(request: HttpRequest, submission_id) -> HttpResponse:
-    paper = _reviewed(request, submission_id).submission
-    if not paper.file or double_blind():
+    version = _reviewed(request, submission_id).version  # the version they were invited to
+    if not version.file or double_blind():
         raise Http404("the file is not shown to reviewers")
-    return file_response(paper.file, f"paper-{paper.pk}.{paper.file_type}")
+    return file_response(
+        version.file, f"paper-{submission_id}-v{version.number}.{version.file_type}"
+    )
