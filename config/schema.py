@@ -40,6 +40,7 @@ EXTRA = {
     ("/api/submissions/{submission_id}/recheck/", "post"): ["409"],
     ("/api/submissions/{submission_id}/authors/", "post"): ["409"],
     ("/api/submissions/{submission_id}/invitations/", "post"): ["409"],
+    ("/api/submissions/{submission_id}/invitations/{invitation_id}/remove/", "post"): ["409"],
     ("/api/invitations/{invitation_id}/accept/", "post"): ["409"],
     ("/api/invitations/{invitation_id}/decline/", "post"): ["409"],
     ("/api/submissions/{submission_id}/reviews/mine/", "post"): ["409"],

@@ -46,6 +46,12 @@ class InvitationAnswer(StrEnum):
     DECLINED = "declined"
 
 
+class InvitationEnd(StrEnum):
+    """How an editor ends an invitation: the reviewer no longer reviews the paper."""
+
+    REMOVED = "removed"
+
+
 class Reminder(StrEnum):
     """The reminders a reviewer who accepted gets, each at most once per invitation."""
 

@@ -219,6 +219,21 @@ class ReviewerReminded(Event):
     due: date
 
 
+class ReviewerRemoved(Event):
+    """An editor removed a reviewer from the paper (their reason is for the editors), who
+    no longer reads it; ``reviewer_id`` None for an address that never became an account's."""
+
+    event_type: ClassVar[str] = "reviewer_removed"
+    version: ClassVar[int] = 1
+    topic: ClassVar[Topic] = Topic.REVIEW_INVITATIONS
+    source: ClassVar[str] = "/reviews"
+
+    invitation_id: uuid.UUID
+    reviewer_id: int | None = Field(ge=1, le=PG_BIGINT_MAX)
+    editor_id: int = Field(ge=1, le=PG_BIGINT_MAX)
+    removed_at: datetime
+
+
 class ReviewSubmitted(Event):
     """A review was submitted (``first``), or changed after it was (until the decision).
     ``reviews_complete``: every reviewer who accepted in this round has submitted, and no
@@ -252,6 +267,7 @@ EVENT_CLASSES: dict[str, type[Event]] = {
         ReviewerInvited,
         InvitationAnswered,
         ReviewerReminded,
+        ReviewerRemoved,
         ReviewSubmitted,
     )
 }

@@ -14,6 +14,7 @@ from contracts.events import (
     PlagiarismCheckFailed,
     ReviewerInvited,
     ReviewerReminded,
+    ReviewerRemoved,
     ReviewSubmitted,
     SubmissionDecided,
 )
@@ -218,6 +219,22 @@ def _conflicts_found(invitation) -> str:
     return f"we found, when they accepted: {invitation.conflicts}"
 
 
+def handle_reviewer_removed(event: ReceivedEvent[ReviewerRemoved]) -> None:
+    """The reviewer hears that they no longer review the paper (nothing of why)."""
+    data = event.data
+    invitation = _invitation(event)
+    reviewer = user_recipient(user_id=data.reviewer_id) if data.reviewer_id else None
+    if invitation is None or reviewer is None:
+        return
+    _notify(
+        event,
+        reviewer,
+        messages.message_removed(
+            submission_id=data.submission_id, title=invitation.submission.title
+        ),
+    )
+
+
 def handle_reviewer_reminded(event: ReceivedEvent[ReviewerReminded]) -> None:
     data = event.data
     invitation = _invitation(event)
@@ -293,6 +310,7 @@ GROUP = ConsumerGroup(
         ReviewerInvited: handle_reviewer_invited,
         InvitationAnswered: handle_invitation_answered,
         ReviewerReminded: handle_reviewer_reminded,
+        ReviewerRemoved: handle_reviewer_removed,
         ReviewSubmitted: handle_review_submitted,
     },
     # A run's recipients read at its start, its notifications written at its end.

@@ -169,6 +169,21 @@ def message_invited(*, submission_id, title: str, due: date) -> Message:
     )
 
 
+def message_removed(*, submission_id, title: str) -> Message:
+    """To a reviewer an editor took off a paper (of the invitation's kind: their
+    preferences for invitations apply). The editors' reason is theirs."""
+    return Message(
+        kind=Kind.REVIEW_INVITATION,
+        subject=f"You no longer review “{one_line(title)}”",
+        body=(
+            f"The editors have taken you off the paper “{one_line(title)}”: you no longer "
+            "need to review it, and it is no longer shown to you. Thank you for your time."
+        ),
+        link=reviewing_link(),
+        data={"title": title},
+    )
+
+
 def message_reminder(*, submission_id, title: str, due: date, reminder: str) -> Message:
     if reminder == Reminder.OVERDUE:
         subject = f"Your review is overdue: “{one_line(title)}”"

@@ -30,6 +30,7 @@ from reviews.serializers import (
     InvitationInput,
     InvitationOutput,
     PaperReviewOutput,
+    RemoveInput,
     ReviewAuthorOutput,
     ReviewEditorOutput,
     ReviewingDetailOutput,
@@ -42,6 +43,7 @@ from reviews.services import (
     invitation_accept,
     invitation_create,
     invitation_decline,
+    invitation_remove,
     review_save,
 )
 from submissions.access import edits, paper_for_editor
@@ -93,6 +95,36 @@ class SubmissionInvitationsApi(GenericAPIView):
             submission=submission, editor=request.user, **data.validated_data
         )
         return Response(InvitationEditorOutput(invitation).data, status=status.HTTP_201_CREATED)
+
+
+class SubmissionInvitationRemoveApi(APIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(
+        request=RemoveInput,
+        responses={200: InvitationEditorOutput},
+        tags=["reviews"],
+        description=(
+            "Editors: take a reviewer off the paper, with your reason (kept for the editors). "
+            "They no longer read it and are told. 409 when the invitation was declined or "
+            "removed already, its round is decided, or their review is in."
+        ),
+    )
+    def post(self, request: Request, submission_id, invitation_id) -> Response:
+        submission = found(
+            paper_for_editor(user=request.user, submission_id=submission_id),
+            "no such submission",
+        )
+        invitation = found(
+            invitations_of_submission(submission_id=submission.pk).filter(pk=invitation_id).first(),
+            "no such invitation",
+        )
+        data = RemoveInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        removed = invitation_remove(
+            invitation=invitation, editor=request.user, **data.validated_data
+        )
+        return Response(InvitationEditorOutput(removed).data)
 
 
 class InvitationListApi(GenericAPIView):

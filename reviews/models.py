@@ -12,7 +12,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 
-from contracts.codes import RECOMMENDATIONS, InvitationAnswer
+from contracts.codes import RECOMMENDATIONS, InvitationAnswer, InvitationEnd
 
 
 class Invitation(models.Model):
@@ -20,6 +20,7 @@ class Invitation(models.Model):
         PENDING = "pending", "waiting for an answer"
         ACCEPTED = InvitationAnswer.ACCEPTED.value, "accepted"
         DECLINED = InvitationAnswer.DECLINED.value, "declined"
+        REMOVED = InvitationEnd.REMOVED.value, "removed by an editor"
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     submission = models.ForeignKey(
@@ -50,6 +51,8 @@ class Invitation(models.Model):
         "that owns the address accepted (the invitation is then declined for them)",
     )
     override_justification = models.TextField(blank=True)
+    removal_reason = models.TextField(blank=True, help_text="why an editor removed the reviewer")
+    removed_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     answered_at = models.DateTimeField(null=True, blank=True)
     emailed_at = models.DateTimeField(

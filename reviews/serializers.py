@@ -53,6 +53,10 @@ class InvitationOutput(serializers.Serializer):
         return invitation_overdue(invitation)
 
 
+class RemoveInput(ClosedSerializer):
+    reason = serializers.CharField(max_length=5000, help_text="why, for the other editors")
+
+
 class InvitationEditorOutput(InvitationOutput):
     """An invitation as editors see it: who, who invited, the conflicts overridden."""
 
@@ -61,6 +65,8 @@ class InvitationEditorOutput(InvitationOutput):
     invited_by = serializers.CharField(source="invited_by.username", allow_null=True, default=None)
     conflicts = serializers.CharField(allow_blank=True)
     override_justification = serializers.CharField(allow_blank=True)
+    removal_reason = serializers.CharField(allow_blank=True)
+    removed_at = serializers.DateTimeField(allow_null=True)
     review_submitted_at = serializers.SerializerMethodField()
 
     def get_review_submitted_at(self, invitation) -> str | None:

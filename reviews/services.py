@@ -20,7 +20,13 @@ from django.utils import timezone
 from accounts.selectors import email_verified, verified_user_with_email
 from config.errors import InvalidField, Refused
 from contracts.codes import Reminder, Status
-from contracts.events import InvitationAnswered, ReviewerInvited, ReviewerReminded, ReviewSubmitted
+from contracts.events import (
+    InvitationAnswered,
+    ReviewerInvited,
+    ReviewerReminded,
+    ReviewerRemoved,
+    ReviewSubmitted,
+)
 from outbox.services import publish_on_commit
 from reviews.models import Invitation, Review
 from reviews.selectors import conflict_declared_before, review_open, reviews_complete
@@ -293,6 +299,53 @@ def invitation_decline(
     return _answer(
         invitation, reviewer, Invitation.State.DECLINED, reason=reason, conflict_declared=conflict
     )
+
+
+def invitation_remove(
+    *, invitation: Invitation, editor: AbstractBaseUser, reason: str
+) -> Invitation:
+    """An editor takes the reviewer off the paper (an invitation pending or accepted, in
+    the open round, whose review is not in): they no longer read it, and are told.
+    ``reason`` is kept for the editors."""
+    reason = reason.strip()
+    if not reason:
+        raise ReviewInputError("say why, for the other editors", field="reason")
+    with transaction.atomic():
+        submission_lock(submission_id=invitation.submission_id)
+        locked = (
+            Invitation.objects.select_for_update(of=("self",))
+            .select_related("submission", "review")
+            .get(pk=invitation.pk)
+        )
+        editor_required(user=editor, submission=locked.submission)
+        _removable(locked)
+        locked.state = Invitation.State.REMOVED
+        locked.removal_reason = reason[:5000]
+        locked.removed_at = timezone.now()
+        locked.save(update_fields=["state", "removal_reason", "removed_at"])
+        publish_on_commit(
+            ReviewerRemoved(
+                submission_id=locked.submission_id,
+                invitation_id=locked.pk,
+                reviewer_id=locked.reviewer_id,
+                editor_id=editor.pk,
+                removed_at=locked.removed_at,
+            )
+        )
+    logger.info(
+        "reviews.removed invitation_id=%s submission_id=%s", locked.pk, locked.submission_id
+    )
+    return locked
+
+
+def _removable(locked: Invitation) -> None:
+    if locked.state not in (Invitation.State.PENDING, Invitation.State.ACCEPTED):
+        raise ReviewRefused(f"this invitation was {locked.get_state_display()} already")
+    if not review_open(locked):
+        raise ReviewRefused("its round is decided: the reviewer no longer reads the paper")
+    review = getattr(locked, "review", None)
+    if review is not None and review.submitted_at is not None:
+        raise ReviewRefused("their review is in: it stays part of the round's record")
 
 
 @dataclass(frozen=True)

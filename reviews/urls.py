@@ -9,6 +9,11 @@ urlpatterns = [
         name="submission-invitations",
     ),
     path(
+        "submissions/<uuid:submission_id>/invitations/<uuid:invitation_id>/remove/",
+        apis.SubmissionInvitationRemoveApi.as_view(),
+        name="submission-invitation-remove",
+    ),
+    path(
         "submissions/<uuid:submission_id>/reviews/",
         apis.SubmissionReviewsApi.as_view(),
         name="submission-reviews",

@@ -1,11 +1,17 @@
 """A reviewer's access follows their invitation, tried through the live server: they read
 the version they were invited to review, a later version only once invited to it, and lose
-the paper when they decline a later round or the paper is withdrawn."""
+the paper when they decline a later round, the paper is withdrawn, or an editor removes
+them (with a reason the editors keep; the reviewer is told)."""
 
 import pytest
 
 from contracts.codes import Status
+from contracts.events import ReviewerRemoved
 from harness import http_for
+from notifications.handlers import handle_reviewer_removed
+from notifications.models import Notification
+from outbox.models import OutboxEvent
+from outbox.wire import ReceivedEvent
 from reviews.models import Invitation
 from reviews.services import invitation_accept, invitation_create, invitation_decline
 from reviews.tests.factories import ReviewerFactory, due_in, paper_under_review
@@ -71,3 +77,44 @@ def test_declining_a_later_round_or_a_withdrawal_ends_the_access(live_api, edito
         assert http.get(f"/api/reviewing/{other.pk}/").status_code == 200
         Submission.objects.filter(pk=other.pk).update(status=Status.WITHDRAWN)
         assert http.get(f"/api/reviewing/{other.pk}/").status_code == 404
+
+
+def test_an_editor_removes_a_reviewer_with_a_reason_and_the_reviewer_is_told(live_api, editor):
+    paper = paper_under_review()
+    reviewer = ReviewerFactory()
+    invitation = accepted(paper, editor, reviewer)
+    path = f"/api/submissions/{paper.pk}/invitations/{invitation.pk}/remove/"
+    with http_for(live_api, reviewer) as mine, http_for(live_api, editor) as office:
+        assert mine.get(f"/api/reviewing/{paper.pk}/").status_code == 200
+        assert mine.post(path, json={"reason": "mine"}).status_code == 404  # editors only
+        missing = office.post(path, json={})
+        assert missing.status_code == 400 and "reason" in missing.json()
+        removed = office.post(path, json={"reason": "They reviewed its earlier version elsewhere."})
+        assert removed.status_code == 200, removed.text
+        assert removed.json()["state"] == "removed" and removed.json()["removed_at"]
+        again = office.post(path, json={"reason": "twice"})
+        assert again.status_code == 409 and "removed by an editor already" in again.json()["detail"]
+        assert mine.get(f"/api/reviewing/{paper.pk}/").status_code == 404
+        listed = mine.get("/api/invitations/").json()["results"]
+        assert listed[0]["state"] == "removed" and "earlier version" not in str(listed)
+    row = OutboxEvent.objects.get(event_type="reviewer_removed")
+    assert row.payload["reviewer_id"] == reviewer.pk and row.key == str(paper.pk)
+    handle_reviewer_removed(
+        ReceivedEvent(id=row.event_id, time=row.created_at, data=ReviewerRemoved(**row.payload))
+    )
+    (told,) = Notification.objects.filter(user=reviewer, submission_id=paper.pk)
+    assert told.subject.startswith("You no longer review") and "earlier version" not in told.body
+
+
+def test_a_reviewer_whose_review_is_in_is_not_removed(live_api, editor):
+    paper = paper_under_review()
+    reviewer = ReviewerFactory()
+    invitation = accepted(paper, editor, reviewer)
+    review = {"recommendation": "accept", "score": 4, "confidence": 3}
+    with http_for(live_api, reviewer) as mine, http_for(live_api, editor) as office:
+        assert (
+            mine.post(f"/api/submissions/{paper.pk}/reviews/mine/", json=review).status_code == 201
+        )
+        path = f"/api/submissions/{paper.pk}/invitations/{invitation.pk}/remove/"
+        refused = office.post(path, json={"reason": "late change of mind"})
+        assert refused.status_code == 409 and "review is in" in refused.json()["detail"]

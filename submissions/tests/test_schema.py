@@ -16,6 +16,7 @@ ENDPOINTS = {
     "/api/submissions/{submission_id}/file/": {"get"},
     "/api/submissions/{submission_id}/authors/": {"get", "post"},
     "/api/submissions/{submission_id}/invitations/": {"get", "post"},
+    "/api/submissions/{submission_id}/invitations/{invitation_id}/remove/": {"post"},
     "/api/submissions/{submission_id}/reviews/": {"get"},
     "/api/submissions/{submission_id}/reviews/mine/": {"get", "post", "put"},
     "/api/invitations/": {"get"},
