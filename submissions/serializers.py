@@ -6,9 +6,12 @@ from accounts.serializers import orcid_field
 from config.api import ClosedSerializer, absolute
 from plagiarism.selectors import check_summary
 from plagiarism.serializers import NOT_CHECKED, PlagiarismSummaryOutput, VersionCheckOutput
+from submissions.access import edits
 from submissions.models import STATUS_CHOICES, Note, Submission, Transition, Version
 from submissions.services import steps_for
 from submissions.workflow import OPEN_TO_VERSIONS, status_label
+
+EDITORS = "the editors"  # who signs an editor's step for the authors
 
 CHECKLIST = serializers.ListField(
     child=serializers.IntegerField(min_value=1),
@@ -200,7 +203,9 @@ class SubmissionOutput(serializers.ModelSerializer):
 
 
 class SubmissionDetailOutput(SubmissionOutput):
-    history = TransitionOutput(many=True, read_only=True)
+    history = serializers.SerializerMethodField(
+        help_text="each step; an editor's is signed “the editors” for anyone but its editors"
+    )
     next_steps = serializers.SerializerMethodField(
         help_text="the steps you may take now (adding a version is POST …/versions/)"
     )
@@ -219,6 +224,18 @@ class SubmissionDetailOutput(SubmissionOutput):
             and request.user.pk == submission.author_id
             and submission.status in OPEN_TO_VERSIONS
         )
+
+    @extend_schema_field(TransitionOutput(many=True))
+    def get_history(self, submission: Submission) -> list[dict]:
+        steps = list(submission.history.all())
+        rows = TransitionOutput(steps, many=True).data
+        request = self.context.get("request")
+        if request is not None and edits(user=request.user, submission=submission):
+            return rows
+        for row, step in zip(rows, steps, strict=True):
+            if step.actor_id is not None and step.actor_id != submission.author_id:
+                row["actor"] = EDITORS
+        return rows
 
     @extend_schema_field(StepOutput(many=True))
     def get_next_steps(self, submission: Submission) -> list[dict]:

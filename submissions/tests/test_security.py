@@ -112,3 +112,19 @@ def test_an_editor_in_conflict_hears_nothing_editors_hear_of_the_paper():
     kinds = {n.user_id: n.kind for n in Notification.objects.filter(submission_id=paper.pk)}
     assert kinds[editor.pk] == "received"  # as its author
     assert kinds[colleague.pk] == "new_submission"  # the editors' notice
+
+
+def test_authors_read_the_editors_steps_signed_by_the_editors_not_by_a_username(live_api):
+    editor = EditorFactory(username="chief_editor")
+    author = UserFactory()
+    paper = submission_create(author=author, title="Signed", text=prose(63, 300))
+    check_run(submission_id=str(paper.pk))
+    paper.refresh_from_db()
+    submission_transition(submission=paper, to_status="under_review", actor=editor)
+    with http_for(live_api, author) as http:
+        seen = http.get(f"/api/submissions/{paper.pk}/")
+        actors = [step["actor"] for step in seen.json()["history"]]
+        assert "the editors" in actors and "chief_editor" not in seen.text
+    with http_for(live_api, EditorFactory()) as office:
+        steps = office.get(f"/api/submissions/{paper.pk}/").json()["history"]
+        assert "chief_editor" in [step["actor"] for step in steps]
