@@ -34,6 +34,7 @@ from contracts.events import (
     PlagiarismCheckFailed,
     ReviewerInvited,
     ReviewerReminded,
+    ReviewerRemoved,
     ReviewSubmitted,
     SubmissionDecided,
     SubmissionDecidedV1,
@@ -314,5 +315,6 @@ APPLY: dict[type[Event], Callable] = {
     ReviewerInvited: _invited,
     InvitationAnswered: _answered,
     ReviewerReminded: _counted_only,
+    ReviewerRemoved: _counted_only,
     ReviewSubmitted: _reviewed,
 }

@@ -123,6 +123,7 @@ def test_the_summary_has_exact_counts_percentiles_histogram_and_time_to_check():
         "reviewer_invited": 0,
         "invitation_answered": 0,
         "reviewer_reminded": 0,
+        "reviewer_removed": 0,
         "review_submitted": 0,
     }
     assert sum(DailyEventCount.objects.values_list("count", flat=True)) == 14
