@@ -245,6 +245,9 @@ def _kind_of(key: str) -> str:
 def password_changed(sender, instance, **kwargs) -> None:
     """``pre_save`` of the user model: a new password (changed, reset, set by an operator)
     revokes every login token, so a stolen one dies with the old password."""
+    fields = kwargs.get("update_fields")
+    if fields is not None and "password" not in fields:
+        return  # a login's last_login save, say: no password to compare
     if instance.pk is None or kwargs.get("raw"):
         return
     stored = type(instance).objects.filter(pk=instance.pk).values_list("password", flat=True)

@@ -152,12 +152,12 @@ def _editors_in_conflict(papers: dict) -> set:
     return editors_in_conflict(papers=papers, editors=[(e.user_id, e.email) for e in every])
 
 
-def editors_of(*, submission_id, author_id: int | None = None) -> list[Recipient]:
+def editors_of(*, submission_id) -> list[Recipient]:
     """The editors who hear of a paper: every editor but those in conflict with it (they
     see it as its authors do: ``submissions.access``)."""
     conflicted = RUN.conflicted()
     if conflicted is None:
-        conflicted = _editors_in_conflict({submission_id: author_id})
+        conflicted = _editors_in_conflict({submission_id: None})  # its contact is an author row
     return [e for e in editors() if (submission_id, e.user_id) not in conflicted]
 
 

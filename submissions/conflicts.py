@@ -119,10 +119,14 @@ def conflicts_of(
     person = Person(
         user_id, email, frozenset(affiliations), frozenset(a.submission_id for a in theirs)
     )
-    coauthored = papers_coauthored(
-        users=[a.user_id for a in authors if a.user_id],
-        emails=[a.email for a in authors],
-        exclude=submission.pk,
+    coauthored = (
+        papers_coauthored(
+            users=[a.user_id for a in authors if a.user_id],
+            emails=[a.email for a in authors],
+            exclude=submission.pk,
+        )
+        if person.papers - {submission.pk}
+        else set()  # listed on no other paper: nothing to ask
     )
     found = rules_applied(submission.pk, submission.author_id, authors, person, coauthored)
     if declared and not (found and found[0].code == ConflictCode.AUTHOR):
